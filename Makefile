@@ -1,0 +1,58 @@
+# jomres_like: the two commands a newcomer runs are `make run` and `make test`.
+#
+# Every target passes the environment through untouched, so PORT, DATABASE_URL and the JOMRES_*
+# variables (README, "Configuration") reach the application. `make run` alone defaults
+# JOMRES_DEVELOPMENT=1 when it is unset, so the demo's webhooks to loopback addresses work;
+# run `JOMRES_DEVELOPMENT=0 make run` to serve with production rules.
+
+PYTHON      ?= python3
+VENV        := .venv
+STAMP       := $(VENV)/.requirements.stamp
+FLASK       := $(VENV)/bin/flask --app app
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+.PHONY: help venv .venv setup run test lint bench
+
+help: ## List the targets
+	@grep -E '^[a-z.][a-zA-Z_. -]*:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-11s %s\n", $$1, $$2}'
+
+# The stamp is rebuilt when requirements.txt is newer, so repeated runs skip pip entirely.
+$(STAMP): requirements.txt
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -r requirements.txt
+	@touch $@
+
+venv .venv: $(STAMP) ## Create .venv if missing and install requirements.txt
+
+setup: $(STAMP) ## Create or upgrade the database; seed demo data on an empty one unless JOMRES_DEMO=0
+	$(FLASK) setup
+
+run: export JOMRES_DEVELOPMENT ?= 1
+run: setup ## Set up, then serve with gunicorn on http://127.0.0.1:PORT (default 5000)
+	@echo ""
+	@echo "  jomres_like is starting on http://127.0.0.1:$${PORT:-5000}"
+	@echo "  (JOMRES_DEVELOPMENT=$${JOMRES_DEVELOPMENT}; demo data unless JOMRES_DEMO=0)"
+	@echo ""
+	@echo "  Demo logins (username / password):"
+	@echo "    manager  / manager    manager of properties 1 and 2"
+	@echo "    manager2 / manager2   manager of property 3"
+	@echo "    super    / super      super manager"
+	@echo "    admin    / admin      administrator"
+	@echo ""
+	export PORT="$${PORT:-5000}"; exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
+test: setup ## Set up, then run the pytest suite (extra arguments: PYTEST_ARGS="-k webhooks -x")
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## Run ruff
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP) ## Run every bench/*.py in turn (files starting with _ are helpers)
+	@set -e; for f in bench/*.py; do \
+		case "$$(basename "$$f")" in _*|'*.py') continue ;; esac; \
+		echo "==> $$f"; \
+		$(VENV)/bin/python "$$f"; \
+	done

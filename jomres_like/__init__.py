@@ -1,0 +1,118 @@
+"""jomres_like: a self-hosted booking-portal core with webhooks and an OAuth2 REST API."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, build_config
+
+__version__ = "0.1.0"
+PRODUCT = "jomres_like"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; ``config`` overrides the defaults and the environment (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_path=str((config or {}).get("INSTANCE_PATH") or PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    configure_app(app, config)
+    configure_extensions(app)
+    configure_logging(app)
+    configure_events(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def configure_app(app: Flask, config: Mapping[str, Any] | None) -> None:
+    """Apply defaults, environment and overrides; make sure the working folders exist."""
+    app.config.update(build_config(app.instance_path, config))
+    from pathlib import Path
+
+    for folder in (app.config["JOMRES_TEMP_DIR"], app.config["JOMRES_LOG_DIR"]):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+def configure_extensions(app: Flask) -> None:
+    """Bind the database, migrations, login, CSRF and rate limiting to the app."""
+    from . import models  # noqa: F401 - register the tables
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from .models import User
+
+        try:
+            return db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+
+
+def configure_logging(app: Flask) -> None:
+    """Open the ``<Channel>.application.log`` files."""
+    from .logs import configure_logging as configure
+
+    configure(app)
+
+
+def configure_events(app: Flask) -> None:
+    """Keep the per-transaction event buffer and let the event consumers subscribe."""
+    from .services.events import configure_event_buffer
+
+    with app.app_context():
+        configure_event_buffer()
+    from .webhooks import init_app as init_webhooks
+
+    init_webhooks(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register the blueprints by audience; each declares its protection when registered."""
+    from .access import protect
+    from .admin import bp as admin_bp
+    from .api import init_app as init_api
+    from .auth import bp as auth_bp
+    from .background import bp as background_bp
+    from .manager import bp as manager_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(protect(manager_bp, "manager"))
+    app.register_blueprint(protect(admin_bp, "administrator"))
+    app.register_blueprint(protect(background_bp, "signed"))
+    init_api(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """HTML error pages for people, the JSON envelope under ``/jomres/api/``."""
+    from .errors import init_app as init_errors
+
+    init_errors(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Globals and filters the templates use."""
+    from .templating import init_app as init_templating
+
+    init_templating(app)
+
+
+def register_cli(app: Flask) -> None:
+    """The ``flask`` commands of SPEC section 11."""
+    from .cli import init_app as init_cli
+
+    init_cli(app)

@@ -1,0 +1,72 @@
+"""Login, logout, and the landing page that sends each role to its home."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import limiter
+from ..logs import get_logger
+from ..services.users import authenticate
+from . import bp
+from .forms import LoginForm
+
+
+def _home_for(user) -> str:
+    if user.is_admin:
+        return url_for("admin.dashboard")
+    if user.is_manager:
+        return url_for("manager.dashboard")
+    return url_for("auth.index")
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/")
+def index():
+    """Send people to their home page, or show the public welcome."""
+    if current_user.is_authenticated and (current_user.is_admin or current_user.is_manager):
+        return redirect(_home_for(current_user))
+    return render_template("auth/index.html")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_THROTTLE"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], error_message="Too many login attempts; wait a minute.")
+def login():
+    """Log a user in (throttled per address)."""
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data, form.password.data)
+        if user is None:
+            get_logger("Core").warning("Failed login for %s from %s", form.username.data[:80], request.remote_addr)
+            form.password.errors.append("Wrong username or password.")
+        else:
+            login_user(user, remember=form.remember.data)
+            get_logger("Core").info("User %s logged in", user.username)
+            flash(f"Welcome, {user.username}.", "success")
+            return redirect(_safe_next(request.args.get("next")) or _home_for(user))
+    return render_template("auth/login.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out (a POST, so that a link elsewhere cannot log people out)."""
+    logout_user()
+    flash("You have been logged out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,118 @@
+"""Configuration: one set of defaults, overridden by the environment, then by a mapping from tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,
+    "SQLALCHEMY_DATABASE_URI": None,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "JOMRES_SELF_URL": None,
+    "JOMRES_TEMP_DIR": str(PROJECT_ROOT / "temp"),
+    "JOMRES_LOG_DIR": str(PROJECT_ROOT / "logs"),
+    "JOMRES_DEVELOPMENT": None,  # None: read from the site setting; True/False: forced
+    "JOMRES_DEMO": True,
+    "JOMRES_RETRY_SCHEDULE": DEFAULT_RETRY_SCHEDULE,
+    "JOMRES_SWEEP_SECONDS": 2.0,
+    "JOMRES_WEBHOOK_CONNECT_TIMEOUT": 5.0,
+    "JOMRES_WEBHOOK_TIMEOUT": 15.0,
+    "JOMRES_WEBHOOK_ALLOWED_NETWORKS": (),
+    "JOMRES_TOKEN_LIFETIME": 3600,
+    "JOMRES_PAGE_SIZE": 20,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_THROTTLE": "10 per minute",
+}
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _floats(value: str) -> tuple[float, ...]:
+    return tuple(float(part) for part in value.split(",") if part.strip())
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
+
+
+# Environment variable -> (config key, parser)
+ENVIRONMENT: dict[str, tuple[str, Any]] = {
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "JOMRES_SELF_URL": ("JOMRES_SELF_URL", str),
+    "JOMRES_TEMP_DIR": ("JOMRES_TEMP_DIR", str),
+    "JOMRES_LOG_DIR": ("JOMRES_LOG_DIR", str),
+    "JOMRES_DEVELOPMENT": ("JOMRES_DEVELOPMENT", _flag),
+    "JOMRES_DEMO": ("JOMRES_DEMO", _flag),
+    "JOMRES_RETRY_SCHEDULE": ("JOMRES_RETRY_SCHEDULE", _floats),
+    "JOMRES_SWEEP_SECONDS": ("JOMRES_SWEEP_SECONDS", float),
+    "JOMRES_WEBHOOK_CONNECT_TIMEOUT": ("JOMRES_WEBHOOK_CONNECT_TIMEOUT", float),
+    "JOMRES_WEBHOOK_TIMEOUT": ("JOMRES_WEBHOOK_TIMEOUT", float),
+    "JOMRES_WEBHOOK_ALLOWED_NETWORKS": ("JOMRES_WEBHOOK_ALLOWED_NETWORKS", _list),
+    "JOMRES_TOKEN_LIFETIME": ("JOMRES_TOKEN_LIFETIME", int),
+    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+}
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value that cannot be used."""
+
+
+def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the effective configuration: defaults, then environment, then ``overrides``."""
+    config = dict(DEFAULTS)
+    for variable, (key, parse) in ENVIRONMENT.items():
+        raw = os.environ.get(variable)
+        if raw is None or raw == "":
+            continue
+        try:
+            config[key] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{variable}={raw!r} is not valid: {exc}") from exc
+    if overrides:
+        config.update(overrides)
+
+    if not config["SQLALCHEMY_DATABASE_URI"]:
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(instance_path) / 'jomres_like.db'}"
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    if not config["JOMRES_SELF_URL"]:
+        config["JOMRES_SELF_URL"] = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+    config["JOMRES_SELF_URL"] = config["JOMRES_SELF_URL"].rstrip("/")
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _instance_secret(Path(instance_path))
+    return config
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """Read the secret key kept in ``instance/``, creating it on first run."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    tmp = key_file.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    try:
+        os.link(tmp, key_file)  # first writer wins when several workers start at once
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return key_file.read_text().strip()

@@ -1,0 +1,137 @@
+"""The ``<Channel>.application.log`` files of SPEC section 14.
+
+A line reads ``[2026-11-22 04:45:38.123456] LEVEL <user or -> ~~ <message> ~~ <request id> ~~ <url>``.
+Use :func:`get_logger` with a channel name; DEBUG lines are written only in development mode, and every
+line is scrubbed of anything that looks like a secret, a token or a password.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from datetime import datetime
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from flask import Flask, g, has_app_context, has_request_context, request
+
+CHANNELS = ("Core", "Webhooks", "DeferredTasks", "message_handling", "API", "Responder")
+MAX_BYTES = 5 * 1024 * 1024
+BACKUPS = 5
+
+_SECRET_PATTERNS = [
+    (re.compile(r"whsec_[A-Za-z0-9+/=_-]+"), "whsec_[redacted]"),
+    (re.compile(r"(?i)(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
+    (
+        re.compile(
+            r"(?i)\b(password|passwd|client_secret|secret|access_token|refresh_token|token|authorization)"
+            r"(['\"]?\s*[:=]\s*['\"]?)[^\s&,'\"}]+"
+        ),
+        r"\1\2[redacted]",
+    ),
+]
+
+
+def scrub(text: str) -> str:
+    """Replace secrets, tokens and passwords in ``text`` with ``[redacted]``."""
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class _ContextFilter(logging.Filter):
+    """Adds the acting user, request id and url; drops DEBUG outside development mode."""
+
+    def __init__(self, app: Flask):
+        super().__init__()
+        self.app = app
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.INFO and not debug_enabled():
+            return False
+        record.jomres_user = "-"
+        record.jomres_request = "-"
+        record.jomres_url = "-"
+        if has_request_context():
+            record.jomres_request = g.get("request_id") or "-"
+            record.jomres_url = request.url
+            user = g.get("jomres_actor") or _login_user()
+            if user is not None:
+                record.jomres_user = user.username
+        elif has_app_context() and g.get("request_id"):
+            record.jomres_request = g.request_id
+        return True
+
+
+def _login_user():
+    try:
+        from flask_login import current_user
+
+        return current_user if current_user and current_user.is_authenticated else None
+    except Exception:  # noqa: BLE001 - logging must never fail the request
+        return None
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created).strftime("%Y-%m-%d %H:%M:%S.%f")
+        message = record.getMessage()
+        if record.exc_info:
+            message += " " + self.formatException(record.exc_info).replace("\n", " | ")
+        message = scrub(message.replace("\r", " ").replace("\n", " "))
+        return (
+            f"[{stamp}] {record.levelname} {getattr(record, 'jomres_user', '-')} ~~ {message} ~~ "
+            f"{getattr(record, 'jomres_request', '-')} ~~ {getattr(record, 'jomres_url', '-')}"
+        )
+
+
+def debug_enabled() -> bool:
+    """Whether DEBUG lines are written: development mode, looked up at most once per request."""
+    if not has_app_context():
+        return False
+    if "jomres_debug" in g:
+        return g.jomres_debug
+    try:
+        from .services.site import development_mode
+
+        enabled = development_mode()
+    except Exception:  # noqa: BLE001 - no database yet: fall back to the configuration
+        from flask import current_app
+
+        enabled = bool(current_app.config.get("JOMRES_DEVELOPMENT"))
+    g.jomres_debug = enabled
+    return enabled
+
+
+def get_logger(channel: str) -> logging.Logger:
+    """Return the logger of a channel (``Core``, ``Webhooks``, ``DeferredTasks``...)."""
+    return logging.getLogger(f"jomres.{channel}")
+
+
+def configure_logging(app: Flask) -> None:
+    """Attach a size-rotated file handler per channel under ``JOMRES_LOG_DIR``."""
+    log_dir = Path(app.config["JOMRES_LOG_DIR"])
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for channel in CHANNELS:
+        logger = get_logger(channel)
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+        path = log_dir / f"{channel}.application.log"
+        for handler in list(logger.handlers):
+            if getattr(handler, "baseFilename", None) == str(path.resolve()):
+                break
+            logger.removeHandler(handler)
+            handler.close()
+        else:
+            handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
+                                          delay=True)
+            handler.setFormatter(_Formatter())
+            logger.addHandler(handler)
+        for handler in logger.handlers:
+            handler.filters = [_ContextFilter(app)]
+
+    @app.before_request
+    def _assign_request_id() -> None:
+        supplied = request.headers.get("X-Request-ID", "")
+        g.request_id = supplied if re.fullmatch(r"[A-Za-z0-9-]{8,64}", supplied) else secrets.token_hex(8)

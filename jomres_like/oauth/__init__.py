@@ -1,0 +1,1 @@
+"""OAuth2: app keys (clients), tokens, revocation and introspection."""

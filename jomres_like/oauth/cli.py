@@ -1,0 +1,9 @@
+"""``flask api-keys ...``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the API key commands."""

@@ -1,0 +1,29 @@
+"""Who is acting: the logged-in user, the API token's owner, or nobody (CLI, background)."""
+
+from __future__ import annotations
+
+from flask import g, has_request_context
+from flask_login import current_user
+
+from ..models import User
+
+
+def set_actor(user: User | None) -> None:
+    """Declare the acting user for this request or app context (API tokens, CLI commands)."""
+    g.jomres_actor = user
+
+
+def get_actor() -> User | None:
+    """Return the acting user, or ``None`` when nobody is logged in."""
+    actor = g.get("jomres_actor") if _has_g() else None
+    if actor is not None:
+        return actor
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+def _has_g() -> bool:
+    from flask import has_app_context
+
+    return has_app_context()

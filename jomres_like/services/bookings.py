@@ -1,0 +1,230 @@
+"""Bookings (Jomres contracts): create, modify, cancel, no-show, check in and out."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Booking, Guest, Property
+from . import Conflict, NotFound, ValidationError
+from .availability import check_rooms_free, load_rooms
+from .events import json_value, raise_event
+from .guests import create_guest, get_guest
+from .tariffs import price_stay
+from .validation import date_range, money, require_text, whole_number
+
+EDITABLE = ("arrival", "departure", "room_uids", "guest_uid", "adults", "children", "contract_total",
+            "deposit_required", "special_reqs")
+
+
+def get_booking(prop: Property, contract_uid: int) -> Booking:
+    """Return a booking of ``prop`` or raise :class:`NotFound`."""
+    booking = db.session.get(Booking, contract_uid)
+    if booking is None or booking.property_id != prop.id:
+        raise NotFound("No such booking.")
+    return booking
+
+
+def _resolve_guest(prop: Property, values: dict[str, Any]) -> Guest:
+    if values.get("guest_uid") not in (None, ""):
+        try:
+            return get_guest(prop, int(values["guest_uid"]))
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("Guest must be a guest id.", field="guest_uid") from exc
+        except NotFound as exc:
+            raise ValidationError("Unknown guest for this property.", field="guest_uid") from exc
+    new_guest = values.get("guest")
+    if isinstance(new_guest, dict) and any(new_guest.values()):
+        return create_guest(prop, new_guest)
+    raise ValidationError("A booking needs a guest.", field="guest_uid")
+
+
+def _booking_number() -> str:
+    return str(secrets.randbelow(90_000_000) + 10_000_000)
+
+
+def create_booking(prop: Property, values: dict[str, Any]) -> Booking:
+    """Validate and create a booking; raise ``booking_added``.
+
+    ``values``: ``arrival``, ``departure``, ``room_uids``, ``guest_uid`` or ``guest`` (a dict for a new
+    guest), ``adults``, ``children``, ``contract_total`` (priced from the tariffs when missing),
+    ``deposit_required`` (the property's deposit percent when missing), ``special_reqs``.
+    """
+    arrival, departure = date_range(values.get("arrival"), values.get("departure"), "arrival", "departure")
+    adults = whole_number(values.get("adults", 1), "adults", "Adults", 1, 100)
+    children = whole_number(values.get("children", 0), "children", "Children", 0, 100)
+    special_reqs = require_text(values.get("special_reqs", ""), "special_reqs", "Special requests", 5000, False)
+    rooms = load_rooms(prop, values.get("room_uids"))
+    check_rooms_free(rooms, arrival, departure)
+    if values.get("contract_total") in (None, ""):
+        total = price_stay(prop, rooms, arrival, departure, adults + children)
+    else:
+        total = money(values["contract_total"], "contract_total", "Total")
+    if values.get("deposit_required") in (None, ""):
+        percent = prop.setting("deposit_percent") or 0
+        deposit = money(total * percent / 100, "deposit_required", "Deposit")
+    else:
+        deposit = money(values["deposit_required"], "deposit_required", "Deposit")
+    if deposit > total:
+        raise ValidationError("The deposit cannot exceed the total.", field="deposit_required")
+    guest = _resolve_guest(prop, values)
+    booking = Booking(
+        property_id=prop.id,
+        guest_id=guest.id,
+        booking_number=_booking_number(),
+        arrival=arrival,
+        departure=departure,
+        adults=adults,
+        children=children,
+        contract_total=total,
+        deposit_required=deposit,
+        special_reqs=special_reqs,
+    )
+    booking.rooms = rooms
+    db.session.add(booking)
+    db.session.flush()
+    raise_event("booking_added", property_uid=prop.id, contract_uid=booking.id)
+    return booking
+
+
+def modify_booking(booking: Booking, values: dict[str, Any]) -> dict:
+    """Change a booking's dates, rooms, guest, amounts or requests; raise ``booking_modified``."""
+    unknown = set(values) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(f"Cannot change {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    if booking.cancelled:
+        raise Conflict("A cancelled booking cannot be changed.", field="booking")
+    prop = booking.property
+    arrival, departure = date_range(
+        values.get("arrival", booking.arrival), values.get("departure", booking.departure), "arrival", "departure"
+    )
+    rooms = load_rooms(prop, values["room_uids"]) if "room_uids" in values else list(booking.rooms)
+    if (arrival, departure) != (booking.arrival, booking.departure) or "room_uids" in values:
+        check_rooms_free(rooms, arrival, departure, ignore_booking=booking.id)
+
+    new: dict[str, Any] = {"arrival": arrival, "departure": departure}
+    if "adults" in values:
+        new["adults"] = whole_number(values["adults"], "adults", "Adults", 1, 100)
+    if "children" in values:
+        new["children"] = whole_number(values["children"], "children", "Children", 0, 100)
+    if "contract_total" in values and values["contract_total"] not in (None, ""):
+        new["contract_total"] = money(values["contract_total"], "contract_total", "Total")
+    if "deposit_required" in values and values["deposit_required"] not in (None, ""):
+        new["deposit_required"] = money(values["deposit_required"], "deposit_required", "Deposit")
+    if "special_reqs" in values:
+        new["special_reqs"] = require_text(values["special_reqs"], "special_reqs", "Special requests", 5000, False)
+    if values.get("guest_uid") not in (None, ""):
+        new["guest_id"] = _resolve_guest(prop, {"guest_uid": values["guest_uid"]}).id
+    total = new.get("contract_total", booking.contract_total)
+    if new.get("deposit_required", booking.deposit_required) > total:
+        raise ValidationError("The deposit cannot exceed the total.", field="deposit_required")
+
+    changes: dict[str, list] = {}
+    for name, value in new.items():
+        old = getattr(booking, name)
+        if old != value:
+            key = "guest_uid" if name == "guest_id" else name
+            changes[key] = [json_value(old), json_value(value)]
+            setattr(booking, name, value)
+    old_rooms = sorted(room.id for room in booking.rooms)
+    new_rooms = sorted(room.id for room in rooms)
+    if old_rooms != new_rooms:
+        booking.rooms = rooms
+        changes["room_uids"] = [old_rooms, new_rooms]
+    if changes:
+        db.session.flush()
+        raise_event("booking_modified", property_uid=prop.id, contract_uid=booking.id, changes=changes)
+    return changes
+
+
+def _transition(booking: Booking, event: str, attribute: str, value: bool, refuse: str | None) -> None:
+    if refuse:
+        raise Conflict(refuse, field="booking")
+    old = getattr(booking, attribute)
+    setattr(booking, attribute, value)
+    db.session.flush()
+    raise_event(event, property_uid=booking.property_id, contract_uid=booking.id,
+                changes={attribute: [old, value]})
+
+
+def cancel_booking(booking: Booking, reason: str = "") -> None:
+    """Cancel a booking that has not been checked in; raise ``booking_cancelled``."""
+    booking.cancelled_reason = require_text(reason, "reason", "Reason", 255, required=False)
+    refuse = None
+    if booking.cancelled:
+        refuse = "This booking is already cancelled."
+    elif booking.booked_in:
+        refuse = "A checked-in booking cannot be cancelled; check the guest out instead."
+    _transition(booking, "booking_cancelled", "cancelled", True, refuse)
+
+
+def mark_noshow(booking: Booking) -> None:
+    """Mark a booking whose guest never came; raise ``booking_marked_noshow``."""
+    refuse = None
+    if booking.cancelled:
+        refuse = "A cancelled booking cannot be marked as a no-show."
+    elif booking.noshow:
+        refuse = "This booking is already marked as a no-show."
+    elif booking.booked_in:
+        refuse = "The guest has checked in."
+    _transition(booking, "booking_marked_noshow", "noshow", True, refuse)
+
+
+def check_in(booking: Booking) -> None:
+    """Check the guest in; raise ``guest_checkedin``."""
+    refuse = None
+    if booking.cancelled or booking.noshow:
+        refuse = "A cancelled or no-show booking cannot be checked in."
+    elif booking.booked_in:
+        refuse = "The guest is already checked in."
+    _transition(booking, "guest_checkedin", "booked_in", True, refuse)
+
+
+def undo_check_in(booking: Booking) -> None:
+    """Undo a check-in; raise ``guest_checkedin_undone``."""
+    refuse = None
+    if not booking.booked_in:
+        refuse = "The guest is not checked in."
+    elif booking.booked_out:
+        refuse = "Undo the check-out first."
+    _transition(booking, "guest_checkedin_undone", "booked_in", False, refuse)
+
+
+def check_out(booking: Booking) -> None:
+    """Check the guest out; raise ``guest_checkedout``."""
+    refuse = None
+    if not booking.booked_in:
+        refuse = "The guest must be checked in before checking out."
+    elif booking.booked_out:
+        refuse = "The guest is already checked out."
+    _transition(booking, "guest_checkedout", "booked_out", True, refuse)
+
+
+def undo_check_out(booking: Booking) -> None:
+    """Undo a check-out; raise ``guest_checkedout_undone``."""
+    refuse = None if booking.booked_out else "The guest is not checked out."
+    _transition(booking, "guest_checkedout_undone", "booked_out", False, refuse)
+
+
+def bookings_query(prop: Property, *, start=None, end=None, status: str | None = None, search: str = ""):
+    """A query of ``prop``'s bookings, newest arrival first, filtered by dates, status and guest name."""
+    query = select(Booking).where(Booking.property_id == prop.id)
+    if start is not None:
+        query = query.where(Booking.departure > start)
+    if end is not None:
+        query = query.where(Booking.arrival < end)
+    if status == "cancelled":
+        query = query.where(Booking.cancelled.is_(True))
+    elif status == "active":
+        query = query.where(Booking.cancelled.is_(False), Booking.noshow.is_(False))
+    elif status == "checked_in":
+        query = query.where(Booking.booked_in.is_(True), Booking.booked_out.is_(False))
+    if search:
+        like = f"%{search.strip()}%"
+        query = query.join(Guest, Guest.id == Booking.guest_id).where(
+            (Guest.surname.ilike(like)) | (Guest.firstname.ilike(like)) | (Booking.booking_number.ilike(like))
+        )
+    return query.order_by(Booking.arrival.desc(), Booking.id.desc())

@@ -1,0 +1,141 @@
+"""Tariffs: nightly rates per room type over date ranges, and the price of a stay."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from ..extensions import db
+from ..models import Property, Room, Tariff
+from . import NotFound, ValidationError
+from .events import raise_event
+from .validation import date_range, money, require_text, whole_number
+
+PRICING_TYPES = ("per_room", "per_person")
+
+
+def get_tariff(prop: Property, tariff_id: int) -> Tariff:
+    """Return a tariff of ``prop`` or raise :class:`NotFound`."""
+    tariff = db.session.get(Tariff, tariff_id)
+    if tariff is None or tariff.property_id != prop.id:
+        raise NotFound("No such tariff.")
+    return tariff
+
+
+def clean_tariff(values: dict[str, Any]) -> dict[str, Any]:
+    """Validate one tariff's fields and return them typed."""
+    start, end = date_range(values.get("start_date"), values.get("end_date"), "start_date", "end_date", "End date")
+    cleaned = {
+        "name": require_text(values.get("name", ""), "name", "Name", 255, required=False),
+        "room_type": require_text(values.get("room_type"), "room_type", "Room type", 80),
+        "start_date": start,
+        "end_date": end,
+        "rate_per_night": money(values.get("rate_per_night"), "rate_per_night", "Rate per night"),
+        "min_nights": whole_number(values.get("min_nights", 1), "min_nights", "Minimum nights", 1, 365),
+        "max_nights": whole_number(values.get("max_nights", 365), "max_nights", "Maximum nights", 1, 3650),
+        "pricing_type": values.get("pricing_type") or "per_room",
+    }
+    if cleaned["max_nights"] < cleaned["min_nights"]:
+        raise ValidationError("Maximum nights cannot be less than minimum nights.", field="max_nights")
+    if cleaned["pricing_type"] not in PRICING_TYPES:
+        raise ValidationError(f"Pricing type must be one of {', '.join(PRICING_TYPES)}.", field="pricing_type")
+    return cleaned
+
+
+def _range(tariff_or_values) -> list[str]:
+    get = tariff_or_values.get if isinstance(tariff_or_values, dict) else tariff_or_values.__getattribute__
+    return [get("start_date").isoformat(), get("end_date").isoformat()]
+
+
+def _raise(prop: Property, ranges: list[list[str]], pricing_types: set[str]) -> None:
+    unique = sorted({tuple(r) for r in ranges})
+    raise_event(
+        "tariffs_updated",
+        property_uid=prop.id,
+        metadata={"date_ranges": [list(r) for r in unique], "pricing_types": sorted(pricing_types)},
+    )
+
+
+def save_tariff(prop: Property, values: dict[str, Any], tariff: Tariff | None = None) -> Tariff:
+    """Create or change one tariff; raise ``tariffs_updated`` with the affected date ranges."""
+    cleaned = clean_tariff(values)
+    ranges = [_range(cleaned)]
+    types = {cleaned["pricing_type"]}
+    if tariff is None:
+        tariff = Tariff(property_id=prop.id, **cleaned)
+        db.session.add(tariff)
+    else:
+        ranges.append(_range(tariff))
+        types.add(tariff.pricing_type)
+        for key, value in cleaned.items():
+            setattr(tariff, key, value)
+    db.session.flush()
+    _raise(prop, ranges, types)
+    return tariff
+
+
+def delete_tariff(tariff: Tariff) -> None:
+    """Delete a tariff; raise ``tariffs_updated`` for its date range."""
+    prop = tariff.property
+    ranges, types = [_range(tariff)], {tariff.pricing_type}
+    db.session.delete(tariff)
+    db.session.flush()
+    _raise(prop, ranges, types)
+
+
+def replace_tariffs(prop: Property, items: list[dict[str, Any]]) -> list[Tariff]:
+    """Replace all tariffs of ``prop`` with ``items``; one ``tariffs_updated`` covering old and new ranges."""
+    if not isinstance(items, list):
+        raise ValidationError("Tariffs must be a list.", field="tariffs")
+    cleaned = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValidationError(f"Tariff {index + 1} must be an object.", field="tariffs")
+        try:
+            cleaned.append(clean_tariff(item))
+        except ValidationError as exc:
+            raise ValidationError(f"Tariff {index + 1}: {exc.message}", field="tariffs") from exc
+    old = list(prop.tariffs)
+    ranges = [_range(t) for t in old] + [_range(c) for c in cleaned]
+    types = {t.pricing_type for t in old} | {c["pricing_type"] for c in cleaned}
+    for tariff in old:
+        db.session.delete(tariff)
+    db.session.flush()
+    new = [Tariff(property_id=prop.id, **values) for values in cleaned]
+    db.session.add_all(new)
+    db.session.flush()
+    db.session.expire(prop, ["tariffs"])
+    if ranges:
+        _raise(prop, ranges, types)
+    return new
+
+
+def price_stay(prop: Property, rooms: list[Room], arrival: date, departure: date, people: int = 1) -> Decimal:
+    """Price a stay from the tariffs; refuse nights no tariff covers or lengths a tariff forbids."""
+    nights = (departure - arrival).days
+    tariffs = list(prop.tariffs)
+    total = Decimal("0.00")
+    for room in rooms:
+        night = arrival
+        while night < departure:
+            tariff = next(
+                (
+                    t
+                    for t in tariffs
+                    if t.room_type == room.room_type
+                    and t.start_date <= night < t.end_date
+                    and t.min_nights <= nights <= t.max_nights
+                ),
+                None,
+            )
+            if tariff is None:
+                raise ValidationError(
+                    f"No tariff covers room {room.number} ({room.room_type}) on {night.isoformat()} "
+                    f"for a stay of {nights} nights; enter the total by hand.",
+                    field="contract_total",
+                )
+            rate = tariff.rate_per_night * (people if tariff.pricing_type == "per_person" else 1)
+            total += rate
+            night += timedelta(days=1)
+    return total.quantize(Decimal("0.01"))

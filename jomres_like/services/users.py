@@ -1,0 +1,91 @@
+"""Users: create, change, authenticate, and assign managers to properties."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import ROLE_MANAGER, ROLES, Property, User
+from . import Conflict, NotFound, ValidationError
+from .validation import require_text
+
+MIN_PASSWORD = 5
+
+
+def get_user(user_id: int) -> User:
+    """Return a user or raise :class:`NotFound`."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def find_user(username: str) -> User | None:
+    """Return the user with ``username`` (case-insensitive), if any."""
+    return db.session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValidationError(f"Role must be one of {', '.join(ROLES)}.", field="role")
+    return role
+
+
+def _check_password(password: str) -> str:
+    if not password or len(password) < MIN_PASSWORD:
+        raise ValidationError(f"Password must be at least {MIN_PASSWORD} characters.", field="password")
+    if len(password) > 200:
+        raise ValidationError("Password is too long.", field="password")
+    return password
+
+
+def create_user(username: str, password: str, role: str = "registered", email: str = "") -> User:
+    """Create a user with a hashed password."""
+    username = require_text(username, "username", "Username", 80)
+    if any(ch.isspace() for ch in username):
+        raise ValidationError("Username cannot contain spaces.", field="username")
+    if find_user(username) is not None:
+        raise Conflict(f"The username {username!r} is taken.", field="username")
+    user = User(username=username, role=_check_role(role),
+                email=require_text(email, "email", "Email", 255, required=False))
+    user.set_password(_check_password(password))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(user: User, values: dict[str, Any]) -> None:
+    """Change a user's email, role, active flag or password."""
+    if "email" in values:
+        user.email = require_text(values["email"], "email", "Email", 255, required=False)
+    if "role" in values:
+        user.role = _check_role(values["role"])
+        if user.role != ROLE_MANAGER:
+            user.properties = []
+    if "active" in values:
+        user.active = bool(values["active"])
+    if values.get("password"):
+        user.set_password(_check_password(values["password"]))
+    db.session.flush()
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """Return the active user whose credentials match, else ``None``."""
+    user = find_user(username)
+    if user is None or not user.active or not user.check_password(password or ""):
+        return None
+    return user
+
+
+def set_assignments(user: User, property_ids: list[int]) -> None:
+    """Assign exactly ``property_ids`` to a manager."""
+    if user.role != ROLE_MANAGER:
+        raise ValidationError("Only managers are assigned to properties.", field="properties")
+    ids = sorted({int(pid) for pid in property_ids})
+    props = list(db.session.scalars(select(Property).where(Property.id.in_(ids), Property.deleted.is_(False))))
+    if len(props) != len(ids):
+        raise ValidationError("Unknown property.", field="properties")
+    user.properties = props
+    db.session.flush()

@@ -1,0 +1,58 @@
+"""Template globals and filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask
+from flask_login import current_user
+
+
+def money(value) -> str:
+    """Format an amount with two decimals and thousands separators."""
+    if value is None:
+        return ""
+    return f"{Decimal(value):,.2f}"
+
+
+def when(value) -> str:
+    """Format a date or a UTC datetime for people."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def init_app(app: Flask) -> None:
+    """Register filters and the navigation context."""
+    from . import PRODUCT, __version__
+
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["when"] = when
+
+    def has_endpoint(endpoint: str) -> bool:
+        return endpoint in app.view_functions
+
+    app.jinja_env.globals["has_endpoint"] = has_endpoint
+
+    @app.context_processor
+    def navigation():
+        nav_properties = []
+        development = False
+        if current_user.is_authenticated:
+            from .logs import debug_enabled
+            from .services.access import visible_properties
+
+            if current_user.is_manager:
+                nav_properties = visible_properties(current_user)
+            development = debug_enabled()
+        return {
+            "product_name": PRODUCT,
+            "product_version": __version__,
+            "nav_properties": nav_properties,
+            "development_mode": development,
+        }
