@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
-from . import views  # noqa: E402,F401
+from . import app_keys, views, webhooks  # noqa: E402,F401 - attach the views

@@ -5,6 +5,7 @@ from .events import WebhookEvent
 from .invoices import INVOICE_STATUSES, Invoice, InvoiceLine
 from .properties import DEFAULT_PROPERTY_SETTINGS, Property, Room, Tariff
 from .settings import SiteSetting
+from .webhooks import DELIVERY_STATUSES, MODES, DeliveryAttempt, Webhook, WebhookDelivery
 from .users import (
     ROLE_ADMIN,
     ROLE_LABELS,
@@ -17,6 +18,11 @@ from .users import (
 )
 
 __all__ = [
+    "DELIVERY_STATUSES",
+    "DeliveryAttempt",
+    "MODES",
+    "Webhook",
+    "WebhookDelivery",
     "BlackBooking",
     "Booking",
     "BookingNote",

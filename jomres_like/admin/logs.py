@@ -1,0 +1,1 @@
+"""logs pages (being built)."""

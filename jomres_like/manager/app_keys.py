@@ -1,0 +1,1 @@
+"""app keys pages (being built)."""
