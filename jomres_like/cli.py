@@ -22,10 +22,14 @@ def _fail(error: ServiceError) -> None:
 @click.option("--demo/--no-demo", default=None, help="Seed demo data on an empty database (default: JOMRES_DEMO).")
 def setup_command(demo: bool | None) -> None:
     """Create or upgrade the database, then seed the demo data on an empty database."""
-    from flask_migrate import upgrade
+    from flask_migrate import stamp, upgrade
+    from sqlalchemy import inspect
 
     from .demo import database_is_empty, seed_demo
 
+    tables = set(inspect(db.engine).get_table_names())
+    if "users" in tables and "alembic_version" not in tables:
+        stamp()  # a schema made with create_all (tests): record it as current
     upgrade()
     wanted = current_app.config["JOMRES_DEMO"] if demo is None else demo
     if wanted and database_is_empty():
