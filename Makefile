@@ -2,8 +2,8 @@
 #
 # Every target passes the environment through untouched, so PORT, DATABASE_URL and the JOMRES_*
 # variables (README, "Configuration") reach the application. `make run` alone defaults
-# JOMRES_DEVELOPMENT=1 when it is unset, so the demo's webhooks to loopback addresses work;
-# run `JOMRES_DEVELOPMENT=0 make run` to serve with production rules.
+# Development mode is a site setting: the demo data switches it on (so the demo's webhooks to loopback
+# addresses work) and the administrator can switch it off; JOMRES_DEVELOPMENT=0 or 1 forces it.
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -30,11 +30,10 @@ venv .venv: $(STAMP) ## Create .venv if missing and install requirements.txt
 setup: $(STAMP) ## Create or upgrade the database; seed demo data on an empty one unless JOMRES_DEMO=0
 	$(FLASK) setup
 
-run: export JOMRES_DEVELOPMENT ?= 1
 run: setup ## Set up, then serve with gunicorn on http://127.0.0.1:PORT (default 5000)
 	@echo ""
 	@echo "  jomres_like is starting on http://127.0.0.1:$${PORT:-5000}"
-	@echo "  (JOMRES_DEVELOPMENT=$${JOMRES_DEVELOPMENT}; demo data unless JOMRES_DEMO=0)"
+	@echo "  (demo data unless JOMRES_DEMO=0; the demo starts in development mode)"
 	@echo ""
 	@echo "  Demo logins (username / password):"
 	@echo "    manager  / manager    manager of properties 1 and 2"

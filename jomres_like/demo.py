@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from .extensions import db
 from .models import ROLE_ADMIN, ROLE_MANAGER, ROLE_SUPER, User, WebhookEvent
-from .services import bookings, guests, invoices, notes, properties, rooms, tariffs, users
+from .services import bookings, guests, invoices, notes, properties, rooms, site, tariffs, users
 from .timeutil import utcnow
 
 DEMO_USERS = (
@@ -81,6 +81,7 @@ def seed_demo() -> dict:
                            "unit_price": booking.contract_total}],
                 "due_date": booking.arrival,
             })
+    site.set_development_mode(True)  # the demo's webhooks go to loopback receivers
     db.session.execute(update(WebhookEvent).values(dispatched=True, dispatched_at=utcnow()))
     db.session.flush()
     return {"users": [name for name, _, _ in DEMO_USERS], "properties": [p[0] for p in DEMO_PROPERTIES]}
