@@ -3,6 +3,7 @@
 from .bookings import BlackBooking, Booking, BookingNote, Deposit, Guest, black_booking_rooms, booking_rooms
 from .events import WebhookEvent
 from .invoices import INVOICE_STATUSES, Invoice, InvoiceLine
+from .oauth import OAuthClient, OAuthToken  # noqa: F401 - app keys and tokens
 from .properties import DEFAULT_PROPERTY_SETTINGS, Property, Room, Tariff
 from .settings import SiteSetting
 from .webhooks import DELIVERY_STATUSES, MODES, DeliveryAttempt, Webhook, WebhookDelivery
