@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
-from . import app_keys, views, webhooks  # noqa: E402,F401 - attach the views
+from . import app_keys, health, views, webhooks  # noqa: E402,F401 - attach the views
