@@ -81,3 +81,4 @@ def init_app(app: Flask) -> None:
     from .oauth.cli import init_app as init_oauth_cli
 
     init_oauth_cli(app)
+    from .responder.cli import init_app as init_responder_cli; init_responder_cli(app)  # noqa: E702
