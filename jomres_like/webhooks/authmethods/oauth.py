@@ -1,0 +1,142 @@
+"""Auth method ``oauth``: a client-credentials token (Authlib's client) sent as ``Authorization: Bearer``.
+
+The token URL defaults to the webhook's URL, as in Jomres. The token request goes through the same
+SSRF-checked transport as the webhook itself. The token is cached, encrypted, in
+``Webhook.token_cache_encrypted`` until it expires; a 401 answer makes exactly one new token request and
+one new attempt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import timedelta
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.requests_client import OAuth2Session
+
+from ... import crypto
+from ...logs import get_logger
+from ...timeutil import utcnow
+from ..http import AttemptResult, describe_exception, guard_session, post, timeouts
+from . import AuthField, AuthMethod, register
+
+log = get_logger("Webhooks")
+
+EXPIRY_MARGIN = 30  # seconds: a token about to expire is not used
+DEFAULT_LIFETIME = 3600
+
+
+class TokenError(Exception):
+    """No token could be obtained; the message is safe to show and log."""
+
+
+def _fingerprint(token_url: str, settings: dict) -> str:
+    """Identifies the credentials a cached token belongs to (kept inside the encrypted cache)."""
+    material = "\n".join([token_url, settings.get("client_id", ""), settings.get("client_secret", ""),
+                          settings.get("scope", "")])
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+@register
+class OAuthClientCredentials(AuthMethod):
+    """OAuth 2.0 client credentials: fetch a token, send it as a bearer token, re-fetch once on a 401."""
+
+    name = "oauth"
+    label = "OAuth 2.0 (client credentials)"
+    fields = (
+        AuthField("token_url", "Token URL", "url", required=False,
+                  help="Where to get the access token; empty: the webhook's URL, as in Jomres."),
+        AuthField("client_id", "Client ID", "text", required=True),
+        AuthField("client_secret", "Client secret", "password", required=True, secret=True,
+                  help="Stored encrypted; leave blank when editing to keep the current one."),
+        AuthField("scope", "Scope", "text", required=False,
+                  help="Space-separated scopes, if the server needs them."),
+    )
+
+    @classmethod
+    def send(cls, webhook, body: bytes, headers: dict, settings: dict) -> AttemptResult:
+        """POST with a bearer token; on a 401, fetch one new token and try once more."""
+        started = time.monotonic()
+        token = cached_token(webhook, settings)
+        fresh = token is None
+        for _round in range(2):
+            if token is None:
+                try:
+                    token = fetch_token(webhook, settings)
+                except TokenError as exc:
+                    elapsed = int((time.monotonic() - started) * 1000)
+                    return AttemptResult.failure(f"Token request failed: {exc}", elapsed)
+            result = post(webhook.url, body, {**headers, "Authorization": f"Bearer {token}"},
+                          secrets=[*cls.secret_values(settings), token])
+            if result.status_code != 401 or fresh:
+                return result
+            log.info("Webhook %s answered 401 with a cached token; fetching a new one", webhook.id)
+            clear_token(webhook)
+            token, fresh = None, True
+        return result
+
+
+def _token_url(webhook, settings: dict) -> str:
+    return settings.get("token_url") or webhook.url
+
+
+def cached_token(webhook, settings: dict) -> str | None:
+    """The cached access token when it belongs to these settings and has not expired; else None."""
+    if not webhook.token_cache_encrypted or webhook.token_expires_at is None:
+        return None
+    if webhook.token_expires_at <= utcnow():
+        return None
+    try:
+        cache = crypto.decrypt_json(webhook.token_cache_encrypted, {})
+    except (crypto.DecryptionError, ValueError):
+        return None
+    expected = _fingerprint(_token_url(webhook, settings), settings)
+    if not isinstance(cache, dict) or cache.get("fingerprint") != expected:
+        return None
+    return cache.get("access_token") or None
+
+
+def clear_token(webhook) -> None:
+    """Forget the cached token."""
+    webhook.token_cache_encrypted = None
+    webhook.token_expires_at = None
+
+
+def fetch_token(webhook, settings: dict) -> str:
+    """Fetch a client-credentials token through the guarded transport, cache it encrypted, return it."""
+    token_url = _token_url(webhook, settings)
+    session = OAuth2Session(client_id=settings.get("client_id"), client_secret=settings.get("client_secret"),
+                            scope=settings.get("scope") or None,
+                            token_endpoint_auth_method="client_secret_basic")
+    guard_session(session)
+    log.info("Requesting an OAuth token from %s", token_url)
+    try:
+        token = session.fetch_token(token_url, grant_type="client_credentials", timeout=timeouts(),
+                                    allow_redirects=False)
+    except requests.exceptions.HTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "?"
+        raise TokenError(f"the token endpoint answered HTTP {status}") from None
+    except requests.exceptions.RequestException as exc:
+        raise TokenError(describe_exception(exc)) from None
+    except AuthlibBaseError as exc:
+        raise TokenError(f"the token endpoint refused: {getattr(exc, 'error', 'error')}") from None
+    except (ValueError, TypeError, AttributeError):
+        raise TokenError("the token endpoint did not answer with a token") from None
+    finally:
+        session.close()
+    access_token = token.get("access_token") if isinstance(token, dict) else None
+    if not isinstance(access_token, str) or not access_token:
+        raise TokenError("the token endpoint's answer has no access_token")
+    try:
+        lifetime = int(token.get("expires_in") or DEFAULT_LIFETIME)
+    except (TypeError, ValueError):
+        lifetime = DEFAULT_LIFETIME
+    lifetime = max(0, min(lifetime, 365 * 24 * 3600) - EXPIRY_MARGIN)
+    webhook.token_cache_encrypted = crypto.encrypt_json(
+        {"access_token": access_token, "fingerprint": _fingerprint(token_url, settings)}
+    )
+    webhook.token_expires_at = utcnow() + timedelta(seconds=lifetime)
+    log.info("Received an OAuth token from %s, valid for %s s", token_url, lifetime)
+    return access_token

@@ -1,0 +1,264 @@
+"""The HTTP transport of webhook requests: SSRF-checked connections, timeouts, no redirects, capped answers.
+
+``requests`` with an adapter whose connections resolve the host name themselves, check every address with
+:mod:`.ssrf`, and connect to exactly an address that passed (the Host header, TLS SNI and certificate checks
+keep the host name). Proxies from the environment are ignored, redirects are never followed, every request
+has a connect timeout and a total deadline, and at most :data:`MAX_RESPONSE_BYTES` of an answer are read.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+
+import requests
+from flask import current_app, has_app_context
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.connection import create_connection
+
+from .. import PRODUCT, __version__
+from ..logs import get_logger, scrub
+from .ssrf import AddressPolicy, BlockedAddress, current_policy, resolve_checked
+
+log = get_logger("Webhooks")
+
+USER_AGENT = f"{PRODUCT}/{__version__} (webhooks)"
+MAX_RESPONSE_BYTES = 64 * 1024
+EXCERPT_CHARS = 500
+ERROR_CHARS = 255
+MAX_RETRY_AFTER = 7 * 24 * 3600
+
+
+@dataclass
+class AttemptResult:
+    """What one HTTP attempt gave: success, status, duration, an excerpt of the answer, why it failed."""
+
+    ok: bool
+    status_code: int | None = None
+    duration_ms: int = 0
+    response_excerpt: str = ""
+    error: str = ""
+    retry_after: float | None = None
+    gone: bool = False
+
+    @classmethod
+    def failure(cls, error: str, duration_ms: int = 0, status_code: int | None = None) -> AttemptResult:
+        """A failed attempt with ``error`` as the reason."""
+        return cls(ok=False, status_code=status_code, duration_ms=duration_ms, error=error[:ERROR_CHARS])
+
+
+class BlockedConnection(NewConnectionError):
+    """The connection was refused by the SSRF policy before any packet was sent."""
+
+    def __init__(self, conn, why: str):
+        super().__init__(conn, why)
+        self.why = why
+
+
+class _GuardedConnectionMixin:
+    """Resolve, check every address, connect to a checked one (``policy`` is set per adapter)."""
+
+    policy: AddressPolicy = AddressPolicy()
+
+    def _new_conn(self) -> socket.socket:
+        try:
+            addresses = resolve_checked(self._dns_host, self.port, self.policy)
+        except BlockedAddress as exc:
+            raise BlockedConnection(self, f"Refused by the SSRF policy: {exc}") from exc
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        last_error: OSError | None = None
+        for _family, address in addresses:
+            try:
+                return create_connection((address, self.port), self.timeout,
+                                         source_address=self.source_address,
+                                         socket_options=self.socket_options)
+            except TimeoutError as exc:
+                raise ConnectTimeoutError(self, f"Connection to {self.host} timed out") from exc
+            except OSError as exc:
+                last_error = exc
+        raise NewConnectionError(self, f"Failed to establish a new connection: {last_error}")
+
+
+@lru_cache(maxsize=32)
+def _pool_classes(policy: AddressPolicy) -> dict[str, type]:
+    """Connection pool classes whose connections enforce ``policy``."""
+    attrs = {"policy": policy}
+    http_conn = type("GuardedHTTPConnection", (_GuardedConnectionMixin, HTTPConnection), attrs)
+    https_conn = type("GuardedHTTPSConnection", (_GuardedConnectionMixin, HTTPSConnection), attrs)
+    return {
+        "http": type("GuardedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
+        "https": type("GuardedHTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn}),
+    }
+
+
+class GuardedAdapter(HTTPAdapter):
+    """A ``requests`` adapter whose connections only reach addresses ``policy`` allows; no retries."""
+
+    def __init__(self, policy: AddressPolicy, **kwargs):
+        self.policy = policy
+        super().__init__(max_retries=0, **kwargs)
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        """Create the pool manager with the guarded pool classes."""
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _pool_classes(self.policy)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        """Proxies would connect on our behalf to unchecked addresses: refuse them."""
+        raise requests.exceptions.InvalidProxyURL("Proxies are not used for webhook requests")
+
+
+def guard_session(session: requests.Session, policy: AddressPolicy | None = None) -> requests.Session:
+    """Make ``session`` (a plain or Authlib session) safe: guarded adapter, no proxies, no redirects."""
+    adapter = GuardedAdapter(policy if policy is not None else current_policy())
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.trust_env = False
+    session.proxies = {}
+    session.max_redirects = 0
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def timeouts() -> tuple[float, float]:
+    """``(connect, total)`` timeouts in seconds from ``JOMRES_WEBHOOK_CONNECT_TIMEOUT``/``..._TIMEOUT``."""
+    config = current_app.config if has_app_context() else {}
+    connect = float(config.get("JOMRES_WEBHOOK_CONNECT_TIMEOUT", 5.0))
+    return connect, float(config.get("JOMRES_WEBHOOK_TIMEOUT", 15.0))
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date), bounded; None if invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(min(int(value), MAX_RETRY_AFTER))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return float(min(max(seconds, 0.0), MAX_RETRY_AFTER))
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Remove each of ``secrets`` from ``text``, then anything that looks like a secret."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
+    return scrub(text)
+
+
+def _causes(exc: BaseException):
+    """``exc`` and the exceptions behind it (``reason``, ``args``, cause, context), bounded."""
+    stack, seen = [exc], set()
+    while stack and len(seen) < 20:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        behind = [getattr(item, "reason", None), item.__cause__, item.__context__, *getattr(item, "args", ())]
+        stack.extend(other for other in behind if isinstance(other, BaseException))
+
+
+def describe_exception(exc: BaseException) -> str:
+    """A short, secret-free reason for a failed request."""
+    for cause in _causes(exc):
+        if isinstance(cause, BlockedConnection):
+            return cause.why
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "Connection timed out"
+    if isinstance(exc, (requests.exceptions.ReadTimeout, requests.exceptions.Timeout)):
+        return "Timed out waiting for the answer"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS error: the certificate could not be verified or the handshake failed"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        text = str(exc)
+        if "Name or service not known" in text or "NameResolutionError" in text or "resolve" in text:
+            return "The host name does not resolve"
+        if "Connection refused" in text:
+            return "Connection refused"
+        return "Connection failed"
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                        requests.exceptions.InvalidSchema)):
+        return "The URL is not valid"
+    return f"Request failed ({type(exc).__name__})"
+
+
+def _read_capped(response: requests.Response, deadline: float) -> bytes:
+    """Read at most MAX_RESPONSE_BYTES of the answer, stopping at ``deadline``."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=4096):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= MAX_RESPONSE_BYTES:
+            break
+        if time.monotonic() > deadline:
+            raise requests.exceptions.ReadTimeout("total deadline passed while reading the answer")
+    return b"".join(chunks)[:MAX_RESPONSE_BYTES]
+
+
+def send(method: str, url: str, *, body: bytes | None = None, headers: dict | None = None,
+         session: requests.Session | None = None, secrets: Iterable[str] = (), log_traffic: bool = True,
+         **kwargs) -> AttemptResult:
+    """Send one request through the guarded transport and describe the outcome (never raises)."""
+    connect_timeout, total_timeout = timeouts()
+    own_session = session is None
+    session = session if session is not None else guard_session(requests.Session())
+    secrets = [secret for secret in secrets if secret]
+    started = time.monotonic()
+    if log_traffic:
+        log.info("Sent to %s", url)
+    try:
+        response = session.request(method, url, data=body, headers=headers,
+                                   timeout=(connect_timeout, total_timeout), allow_redirects=False,
+                                   stream=True, **kwargs)
+        try:
+            content = _read_capped(response, started + connect_timeout + total_timeout)
+        finally:
+            response.close()
+    except requests.exceptions.RequestException as exc:
+        duration = int((time.monotonic() - started) * 1000)
+        reason = describe_exception(exc)
+        log.warning("Failed to deliver to %s after %s ms: %s", url, duration, reason)
+        return AttemptResult.failure(reason, duration)
+    finally:
+        if own_session:
+            session.close()
+    duration = int((time.monotonic() - started) * 1000)
+    status = response.status_code
+    excerpt = redact(content.decode(response.encoding or "utf-8", errors="replace"), secrets)[:EXCERPT_CHARS]
+    result = AttemptResult(ok=200 <= status < 300, status_code=status, duration_ms=duration,
+                           response_excerpt=excerpt, gone=status == 410,
+                           retry_after=parse_retry_after(response.headers.get("Retry-After")))
+    if 300 <= status < 400:
+        result.error = "Redirect not followed (webhooks must answer 2xx)"
+    elif not result.ok:
+        result.error = f"HTTP {status} {response.reason or ''}".strip()[:ERROR_CHARS]
+    if log_traffic:
+        log.info("Received back from %s %s in %s ms", url, status, duration)
+        if not result.ok:
+            log.warning("Failed to deliver to %s: %s", url, result.error)
+    return result
+
+
+def post(url: str, body: bytes, headers: dict, *, session: requests.Session | None = None,
+         secrets: Iterable[str] = ()) -> AttemptResult:
+    """POST ``body`` to ``url`` through the guarded transport; ``secrets`` are kept out of the excerpt."""
+    return send("POST", url, body=body, headers=headers, session=session, secrets=secrets)
