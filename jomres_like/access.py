@@ -11,7 +11,10 @@ from typing import Callable
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.logout", "auth.index", "api-docs.openapi_json", "api-docs.openapi_redoc"}
+PUBLIC_ENDPOINTS = {
+    "static", "auth.login", "auth.logout", "auth.index",
+    "api-docs.openapi_json", "api-docs.openapi_redoc",  # the published API description
+}
 
 #: blueprint name -> protection kind
 PROTECTION: dict[str, str] = {}
