@@ -152,12 +152,14 @@ def _transition(booking: Booking, event: str, attribute: str, value: bool, refus
 
 def cancel_booking(booking: Booking, reason: str = "") -> None:
     """Cancel a booking that has not been checked in; raise ``booking_cancelled``."""
-    booking.cancelled_reason = require_text(reason, "reason", "Reason", 255, required=False)
+    reason = require_text(reason, "reason", "Reason", 255, required=False)
     refuse = None
     if booking.cancelled:
         refuse = "This booking is already cancelled."
     elif booking.booked_in:
         refuse = "A checked-in booking cannot be cancelled; check the guest out instead."
+    if refuse is None:  # a refused cancellation must not overwrite the first reason
+        booking.cancelled_reason = reason
     _transition(booking, "booking_cancelled", "cancelled", True, refuse)
 
 
