@@ -1,9 +1,70 @@
-"""The REST API under ``/jomres/api/``."""
+"""The REST API under ``/jomres/api/`` (SPEC section 9): flask-smorest blueprints, one module per resource.
+
+The schemas that validate requests also describe them in ``/jomres/api/openapi.json``; ``/jomres/api/docs``
+shows that document with the vendored ReDoc.
+"""
 
 from __future__ import annotations
 
 from flask import Flask
+from flask_smorest import Api
+
+from .. import __version__
+from ..access import protect
+from ..extensions import csrf
+from .schemas import Error
+
+API_CONFIG = {
+    "API_TITLE": "jomres_like REST API",
+    "API_VERSION": __version__,
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": "/jomres/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_REDOC_PATH": "docs",
+    "OPENAPI_REDOC_URL": "/static/vendor/redoc/redoc.standalone.js",
+    "JOMRES_TOKEN_RATE_LIMIT": "120 per minute",
+}
+
+SPEC_KWARGS = {
+    "info": {
+        "description": (
+            "OAuth2 client-credentials API of jomres_like. Get a token at `/jomres/api/oauth/token` (or, as "
+            "Jomres clients do, POST `grant_type=client_credentials` to `/jomres/api/`), then send "
+            "`Authorization: Bearer <token>`. Answers are wrapped as "
+            "`{\"data\": {\"<name>\": ...}, \"meta\": {\"code\": 200}}`; send `X-JOMRES-NO-ENVELOPE: 1` "
+            "for the bare payload. Errors carry the real status and "
+            "`{\"code\", \"error_message\", \"meta\"}`. A token acts for its key's owner: the "
+            "scope is checked first (403), then the property (404 unknown or deleted, 403 not managed); "
+            "another property's booking, guest, room or invoice is 404."
+        )
+    },
+    "components": {
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer"},
+            "basicAuth": {"type": "http", "scheme": "basic"},
+        }
+    },
+    "security": [{"bearerAuth": []}],
+}
+
+
+class JomresApi(Api):
+    """flask-smorest's Api, documenting errors with Jomres' error envelope."""
+
+    ERROR_SCHEMA = Error
 
 
 def init_app(app: Flask) -> None:
     """Register the API blueprint(s), each through ``access.protect(bp, "token")``."""
+    from ..oauth.server import init_app as init_oauth
+    from . import bookings, callbacks, properties, search, subscriptions, tokens
+
+    for key, value in API_CONFIG.items():
+        app.config.setdefault(key, value)
+    init_oauth(app)
+    api = JomresApi(app, spec_kwargs=SPEC_KWARGS)
+    for module in (tokens, callbacks, properties, bookings, subscriptions, search):
+        bp = protect(module.bp, "token")
+        csrf.exempt(bp)
+        api.register_blueprint(bp)
+    app.extensions["jomres_api"] = api

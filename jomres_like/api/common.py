@@ -1,0 +1,175 @@
+"""What every API endpoint shares: the envelope, token checks, property access, errors, ids.
+
+Access rule (SPEC section 9, applied to the whole API): a token acts for its key's owner; the scope is checked
+first (403 ``insufficient_scope``), then the property: one that does not exist or was deleted is 404, one the
+owner does not manage is 403; a child record (booking, guest, room...) of another property is 404.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import g, jsonify, request
+from flask_smorest import Blueprint
+from werkzeug.exceptions import HTTPException
+
+from ..errors import json_error
+from ..extensions import db
+from ..models import Property
+from ..oauth.server import TokenError, authenticate
+from ..services import NotFound, PermissionDenied, ServiceError
+from ..services.access import manages
+from ..services.actor import set_actor
+
+MAX_ID = 2**31 - 1
+NO_ENVELOPE = "X-JOMRES-NO-ENVELOPE"
+
+
+def envelope(name: str, payload: Any, status: int = 200, headers: dict | None = None, **meta: Any):
+    """``{"data": {name: payload}, "meta": {"code": status}}``; the bare payload with X-JOMRES-NO-ENVELOPE."""
+    if request.headers.get(NO_ENVELOPE, "").strip().lower() in ("1", "true", "yes"):
+        response = jsonify(payload)
+    else:
+        response = jsonify({"data": {name: payload}, "meta": {"code": status, **meta}})
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = str(value)
+    return response
+
+
+def token_error_response(error: TokenError):
+    """A 401/403/400 in the envelope with the RFC 6750 ``WWW-Authenticate`` challenge."""
+    extra = {} if error.error == "missing_token" else {"error": error.error}
+    return json_error(error.status, error.description, headers={"WWW-Authenticate": error.www_authenticate},
+                      **extra)
+
+
+def require(scope: str | None = None) -> Callable:
+    """Decorator: a valid bearer token (with ``scope`` when given); the view then acts as the key's owner."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                token = authenticate(scope)
+            except TokenError as error:
+                return token_error_response(error)
+            g.api_token = token
+            set_actor(token.user)
+            return view(*args, **kwargs)
+
+        wrapper._jomres_scope = scope  # read by the OpenAPI security docs and the tests
+        return wrapper
+
+    return decorate
+
+
+def current_user():
+    """The user the request's token acts for."""
+    return g.api_token.user
+
+
+def check_id(value: int, what: str = "record") -> int:
+    """Ids beyond the database's integer range cannot exist: 404 instead of a database error."""
+    if not isinstance(value, int) or value < 1 or value > MAX_ID:
+        raise NotFound(f"No such {what}.")
+    return value
+
+
+def api_property(property_uid: int) -> Property:
+    """The live property ``property_uid``: 404 when unknown or deleted, 403 when not managed by the owner."""
+    check_id(property_uid, "property")
+    user = current_user()
+    prop = db.session.get(Property, property_uid)
+    if prop is None or prop.deleted:
+        raise NotFound("No such property.")
+    if not user.is_manager or not manages(user, prop):
+        raise PermissionDenied("You do not manage this property.")
+    return prop
+
+
+def commit():
+    """The request's one commit."""
+    db.session.commit()
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    messages = data.get("errors") or data.get("messages")
+    message = data.get("message") or error.description or error.name
+    extra: dict[str, Any] = {}
+    if messages:
+        extra["errors"] = _flatten(messages)
+        message = _first_message(extra["errors"]) or message
+    response = json_error(status, message, **extra)
+    for key, value in (data.get("headers") or {}).items():
+        response.headers[key] = value
+    if status == 405:
+        allow = error.get_response().headers.get("Allow")
+        if allow:
+            response.headers["Allow"] = allow
+    return response
+
+
+def _flatten(messages: Any) -> dict:
+    """webargs' ``{"json": {"field": ["msg"]}}`` -> ``{"field": "msg"}``."""
+    flat: dict[str, str] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                name = str(key) if key not in ("json", "query", "form", "path", "headers") else ""
+                walk(f"{prefix}.{name}".strip(".") if name else prefix, item)
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            flat[prefix or "body"] = " ".join(value)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(f"{prefix}.{index}".strip("."), item)
+        else:
+            flat[prefix or "body"] = str(value)
+
+    walk("", messages)
+    return flat
+
+
+def _first_message(errors: dict) -> str:
+    for field, message in errors.items():
+        return f"{field}: {message}" if field != "body" else message
+    return ""
+
+
+def _service_error(error: ServiceError):
+    db.session.rollback()
+    extra = {"errors": error.errors} if error.errors else {}
+    return json_error(error.status, error.message, **extra)
+
+
+def make_blueprint(name: str, description: str) -> Blueprint:
+    """A flask-smorest blueprint under ``/jomres/api`` answering every error in the envelope."""
+    bp = Blueprint(name, __name__, url_prefix="/jomres/api", description=description)
+    bp.register_error_handler(HTTPException, _http_error)
+    bp.register_error_handler(ServiceError, _service_error)
+    return bp
+
+
+def errors_doc(bp: Blueprint, *codes: int) -> Callable:
+    """Document the error answers ``codes`` of a view (all in the error envelope)."""
+    from .schemas import Error
+
+    def decorate(view: Callable) -> Callable:
+        for code in codes:
+            view = bp.alt_response(code, schema=Error, description=_REASONS.get(code, "Error"))(view)
+        return view
+
+    return decorate
+
+
+_REASONS = {
+    400: "Malformed request", 401: "Missing, expired, revoked or unknown token (RFC 6750)",
+    403: "Insufficient scope, or a property the key's owner does not manage", 404: "Not found",
+    409: "Conflict with the current state", 413: "Request body too large", 422: "Invalid input",
+    429: "Too many requests",
+}

@@ -1,0 +1,243 @@
+"""Marshmallow schemas: they validate request bodies and query strings, and describe answers in OpenAPI."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+MAX_ID = 2**31 - 1
+_id = validate.Range(min=1, max=MAX_ID)
+_money = validate.Range(min=0, max=9_999_999_999)
+
+
+class _In(ma.Schema):
+    """Request schemas refuse unknown fields."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class _Out(ma.Schema):
+    """Answer schemas document the main fields; more may follow."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+# --- requests ------------------------------------------------------------------------------------------
+
+
+class GuestIn(_In):
+    """A new guest, inside a booking."""
+
+    firstname = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    surname = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    email = fields.String(validate=validate.Length(max=255))
+    tel_landline = fields.String(validate=validate.Length(max=40))
+    tel_mobile = fields.String(validate=validate.Length(max=40))
+    country = fields.String(validate=validate.Length(max=2))
+
+
+class BookingPatch(_In):
+    """Fields of a booking that may change (PATCH)."""
+
+    arrival = fields.Date()
+    departure = fields.Date()
+    room_uids = fields.List(fields.Integer(strict=True, validate=_id),
+                            validate=validate.Length(min=1, max=50))
+    guest_uid = fields.Integer(strict=True, validate=_id)
+    adults = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
+    children = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
+    contract_total = fields.Decimal(places=2, allow_nan=False, validate=_money)
+    deposit_required = fields.Decimal(places=2, allow_nan=False, validate=_money)
+    special_reqs = fields.String(validate=validate.Length(max=5000))
+
+
+class BookingCreate(BookingPatch):
+    """A new booking: dates, rooms and a guest (``guest_uid`` or a new ``guest``)."""
+
+    arrival = fields.Date(required=True)
+    departure = fields.Date(required=True)
+    room_uids = fields.List(fields.Integer(strict=True, validate=_id), required=True,
+                            validate=validate.Length(min=1, max=50))
+    guest = fields.Nested(GuestIn)
+
+
+class CancelIn(_In):
+    """Why a booking is cancelled."""
+
+    reason = fields.String(validate=validate.Length(max=255))
+
+
+class BookingsQuery(_In):
+    """Filters of the bookings list: stays overlapping ``[from, to)``, page by page."""
+
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class TariffIn(_In):
+    """One tariff: a nightly rate for a room type over ``[start_date, end_date)``."""
+
+    name = fields.String(validate=validate.Length(max=255))
+    room_type = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    rate_per_night = fields.Decimal(required=True, places=2, allow_nan=False, validate=_money)
+    min_nights = fields.Integer(strict=True, validate=validate.Range(min=1, max=365))
+    max_nights = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))
+    pricing_type = fields.String(validate=validate.OneOf(("per_room", "per_person")))
+
+
+class TariffsIn(_In):
+    """The complete new list of a property's tariffs."""
+
+    tariffs = fields.List(fields.Nested(TariffIn), required=True, validate=validate.Length(max=500))
+
+
+class SubscriptionPatch(_In):
+    """Fields of a webhook subscription that may change."""
+
+    url = fields.String(validate=validate.Length(min=1, max=2048))
+    auth_method = fields.String(validate=validate.Length(min=1, max=20))
+    auth_settings = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+    events = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=100))
+    enabled = fields.Boolean()
+    mode = fields.String(validate=validate.OneOf(("deferred", "immediate")))
+    include_record = fields.Boolean()
+    wait_for_confirmation = fields.Boolean()
+    description = fields.String(validate=validate.Length(max=255))
+
+
+class SubscriptionCreate(SubscriptionPatch):
+    """A new webhook subscription."""
+
+    url = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+
+
+class SearchQuery(_In):
+    """What to look for across all properties."""
+
+    q = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+# --- answers -------------------------------------------------------------------------------------------
+
+
+class Meta(_Out):
+    """The envelope's ``meta``."""
+
+    code = fields.Integer()
+
+
+class Guest(_Out):
+    """A guest (``guest_details``)."""
+
+    guest_uid = fields.Integer()
+    property_uid = fields.Integer()
+    firstname = fields.String()
+    surname = fields.String()
+    email = fields.String()
+
+
+class Tariff(_Out):
+    """A tariff."""
+
+    tariff_id = fields.Integer()
+    room_type = fields.String()
+    start_date = fields.Date()
+    end_date = fields.Date()
+    rate_per_night = fields.Float()
+    pricing_type = fields.String()
+
+
+class Booking(_Out):
+    """A booking (Jomres ``contract_details``)."""
+
+    contract_uid = fields.Integer()
+    property_uid = fields.Integer()
+    arrival = fields.Date()
+    departure = fields.Date()
+    guest_uid = fields.Integer()
+    room_uids = fields.List(fields.Integer())
+    contract_total = fields.Float()
+    deposit_paid = fields.Boolean()
+    special_reqs = fields.String()
+    cancelled = fields.Boolean()
+    booked_in = fields.Boolean()
+    booked_out = fields.Boolean()
+
+
+class Property(_Out):
+    """A property (``property_details``)."""
+
+    property_uid = fields.Integer()
+    property_name = fields.String()
+    published = fields.Boolean()
+
+
+class Subscription(_Out):
+    """A webhook subscription."""
+
+    id = fields.Integer()
+    url = fields.String()
+    auth_method = fields.String()
+    auth_settings = fields.Dict()
+    events = fields.List(fields.String())
+    enabled = fields.Boolean()
+    mode = fields.String()
+    include_record = fields.Boolean()
+    wait_for_confirmation = fields.Boolean()
+    description = fields.String()
+
+
+class Delivery(_Out):
+    """A delivery of one event to one subscription, with its attempts."""
+
+    id = fields.Integer()
+    message_id = fields.String()
+    event = fields.String()
+    status = fields.String()
+    attempts = fields.Raw()
+
+
+class Token(_Out):
+    """An access token (RFC 6749 section 5.1)."""
+
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True)
+    expires_in = fields.Integer(required=True)
+    scope = fields.String(required=True)
+
+
+class Introspection(_Out):
+    """RFC 7662 introspection answer."""
+
+    active = fields.Boolean(required=True)
+
+
+class Error(_Out):
+    """Jomres' error envelope."""
+
+    code = fields.Integer(required=True)
+    error_message = fields.String(required=True)
+    meta = fields.Nested(Meta)
+
+
+_ENVELOPES: dict[str, type[ma.Schema]] = {}
+
+
+def enveloped(name: str, item: type[ma.Schema] | None = None, many: bool = False) -> type[ma.Schema]:
+    """The envelope ``{"data": {name: item}, "meta": {...}}`` as a schema (one class per name)."""
+    key = f"{name}{'List' if many else ''}"
+    if key not in _ENVELOPES:
+        inner = fields.List(fields.Nested(item)) if many and item else (
+            fields.Nested(item) if item else fields.Dict())
+        data = type(f"{key.title().replace('_', '')}Data", (_Out,), {name: inner})
+        _ENVELOPES[key] = type(
+            f"{key.title().replace('_', '')}Envelope", (_Out,),
+            {"data": fields.Nested(data, required=True), "meta": fields.Nested(Meta, required=True)},
+        )
+    return _ENVELOPES[key]

@@ -1,0 +1,216 @@
+"""The OAuth2 authorization server (client credentials, RFC 7009, RFC 7662) and the bearer-token check.
+
+Built on Authlib: :data:`authorization` issues, revokes and introspects tokens; :func:`authenticate` checks
+the ``Authorization: Bearer`` header of an API request and returns the token (or raises :class:`TokenError`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import InvalidScopeError, UnauthorizedClientError
+from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
+from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
+from flask import Flask, current_app, request
+from sqlalchemy import select
+
+from ..extensions import db
+from ..logs import get_logger
+from ..models import OAuthClient, OAuthToken
+from ..models.oauth import token_digest
+from ..timeutil import utcnow
+from .keys import can_have_keys
+
+CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+REALM = "jomres"
+log = get_logger("API")
+
+
+def query_client(client_id: str) -> OAuthClient | None:
+    """The app key with this ``client_id``, if any."""
+    if not client_id or len(client_id) > 64:
+        return None
+    return db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+
+
+def query_token(token_string: str) -> OAuthToken | None:
+    """The stored token whose digest matches ``token_string``, if any."""
+    if not token_string or len(token_string) > 512:
+        return None
+    return db.session.scalar(select(OAuthToken).where(OAuthToken.token_hash == token_digest(token_string)))
+
+
+def save_token(token: dict, oauth_request) -> None:
+    """Store a new token's digest, scope and expiry (the caller commits)."""
+    client = oauth_request.client
+    db.session.add(
+        OAuthToken(
+            client_pk=client.id,
+            user_id=client.user_id,
+            token_hash=token_digest(token["access_token"]),
+            scope=token.get("scope", ""),
+            issued_at=int(time.time()),
+            expires_in=int(token["expires_in"]),
+        )
+    )
+    client.last_used_at = utcnow()
+    db.session.flush()
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    """Client credentials; asking for a scope the key lacks is ``invalid_scope``, never a smaller token."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def validate_token_request(self):
+        """Authenticate the key, refuse keys whose owner lost the right to have them, check the scope."""
+        super().validate_token_request()
+        if not can_have_keys(self.request.client.user):
+            raise UnauthorizedClientError("The owner of this app key can no longer use the API.")
+
+    def validate_requested_scope(self):
+        """Every requested scope must be one of the key's scopes."""
+        scope = self.request.payload.scope
+        if scope:
+            missing = set(scope.split()) - set(self.request.client.scopes or [])
+            if missing:
+                wanted = " ".join(sorted(missing))
+                raise InvalidScopeError(f"This app key does not have the scope(s): {wanted}.")
+
+
+class RevocationEndpoint(_RevocationEndpoint):
+    """RFC 7009: a key revokes its own tokens."""
+
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def query_token(self, token_string, token_type_hint):
+        """Look the token up by digest."""
+        return query_token(token_string)
+
+    def revoke_token(self, token, oauth_request):
+        """Mark it revoked (kept, so the digest is never reused)."""
+        token.revoked = True
+        db.session.flush()
+
+
+class IntrospectionEndpoint(_IntrospectionEndpoint):
+    """RFC 7662: a key introspects its own tokens."""
+
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def query_token(self, token_string, token_type_hint):
+        """Look the token up by digest."""
+        return query_token(token_string)
+
+    def check_permission(self, token, client, oauth_request):
+        """Only the key the token was issued to."""
+        return token.check_client(client)
+
+    def introspect_token(self, token):
+        """The RFC 7662 claims of an active token."""
+        return {
+            "active": True,
+            "client_id": token.client.client_id,
+            "token_type": "Bearer",
+            "username": token.user.username,
+            "sub": str(token.user_id),
+            "scope": token.scope,
+            "iat": token.issued_at,
+            "exp": token.get_expires_at(),
+        }
+
+
+class _Validator(BearerTokenValidator):
+    def authenticate_token(self, token_string):
+        return query_token(token_string)
+
+
+def _lifetime(client, grant_type) -> int:
+    return int(current_app.config["JOMRES_TOKEN_LIFETIME"])
+
+
+def _token_value(**_kwargs) -> str:
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+authorization = AuthorizationServer(query_client=query_client, save_token=save_token)
+authorization.register_grant(ClientCredentialsGrant)
+authorization.register_endpoint(RevocationEndpoint)
+authorization.register_endpoint(IntrospectionEndpoint)
+resource_protector = ResourceProtector()
+resource_protector.register_token_validator(_Validator(realm=REALM))
+
+
+def init_app(app: Flask) -> None:
+    """Bind the authorization server to ``app`` with the configured token lifetime."""
+    authorization.init_app(app)
+    authorization.register_token_generator("default", BearerTokenGenerator(_token_value, None, _lifetime))
+
+
+class TokenError(Exception):
+    """A request without a usable bearer token (401) or without the scope it needs (403)."""
+
+    def __init__(self, status: int, error: str, description: str):
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+
+    @property
+    def www_authenticate(self) -> str:
+        """The RFC 6750 challenge."""
+        if self.error == "missing_token":
+            return f'Bearer realm="{REALM}"'
+        return f'Bearer realm="{REALM}", error="{self.error}", error_description="{self.description}"'
+
+
+_DESCRIPTIONS = {
+    "invalid_token": "The access token is missing, expired, revoked or unknown.",
+    "insufficient_scope": "The access token does not have the scope this request needs.",
+    "invalid_request": "The Authorization header is malformed.",
+}
+
+
+def authenticate(scope: str | None) -> OAuthToken:
+    """Return the request's valid token having ``scope`` (any scope when ``None``), or raise TokenError."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        raise TokenError(401, "missing_token", "An access token is required (Authorization: Bearer ...).")
+    try:
+        token = resource_protector.validate_request([scope] if scope else None, FlaskJsonRequest(request))
+    except OAuth2Error as error:
+        name = error.error if error.error in _DESCRIPTIONS else "invalid_token"
+        if name == "invalid_request" and header.split(" ", 1)[0].lower() != "bearer":
+            name = "invalid_token"
+        status = 403 if name == "insufficient_scope" else (400 if name == "invalid_request" else 401)
+        raise TokenError(status, name, _DESCRIPTIONS[name]) from None
+    if not can_have_keys(token.user):
+        raise TokenError(401, "invalid_token", "The owner of this token can no longer use the API.")
+    return token
+
+
+def oauth_response(response):
+    """Authlib's token/revoke/introspect answer, with errors also in Jomres' envelope."""
+    if response.status_code < 400:
+        return response
+    from ..errors import json_error
+
+    try:
+        body = json.loads(response.get_data(as_text=True) or "{}")
+    except ValueError:
+        body = {}
+    error = body.get("error", "invalid_request")
+    description = body.get("error_description") or error.replace("_", " ").capitalize() + "."
+    headers = {key: value for key, value in response.headers.items() if key.lower() in ("www-authenticate",)}
+    headers.update({"Cache-Control": "no-store", "Pragma": "no-cache"})
+    log.info("OAuth %s refused: %s", request.path, error)
+    return json_error(response.status_code, description, headers=headers, error=error,
+                      error_description=description)
