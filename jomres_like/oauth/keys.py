@@ -79,6 +79,8 @@ def keys_of(user: User) -> list[OAuthClient]:
 def get_key(user: User, key_id: int) -> OAuthClient:
     """One of ``user``'s app keys; :class:`NotFound` for anyone else's."""
     _require_owner(user)
+    if not isinstance(key_id, int) or not 0 < key_id < 2**31:
+        raise NotFound("No such app key.")
     key = db.session.get(OAuthClient, key_id)
     if key is None or key.user_id != user.id:
         raise NotFound("No such app key.")
