@@ -1,11 +1,13 @@
-"""Manager pages."""
+"""The manager pages, one module per area; importing this module attaches them all to the blueprint."""
 
-from flask import render_template
-
-from . import bp
-
-
-@bp.route("/")
-def dashboard():
-    """The manager's home."""
-    return render_template("manager/dashboard.html")
+from . import (  # noqa: F401 - attach the views
+    blackbookings,
+    booking_actions,
+    bookings,
+    dashboard,
+    guests,
+    invoices,
+    properties,
+    rooms,
+    tariffs,
+)

@@ -1,0 +1,116 @@
+"""Booking pages: the list with filters, new, view, edit."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Guest, Property, Room
+from ..services import bookings as booking_service
+from . import bp
+from .common import attempt, child, current_property, page, paginate
+from .forms import (
+    ActionForm,
+    BookingEditForm,
+    BookingFilterForm,
+    BookingForm,
+    CancelForm,
+    DepositForm,
+    NoteForm,
+)
+
+NEW_GUEST = "New guest (fill in below)"
+
+
+def live_rooms(prop: Property) -> list[Room]:
+    """The rooms of ``prop`` that are not deleted."""
+    return [room for room in prop.rooms if not room.deleted]
+
+
+def live_guests(prop: Property) -> list[Guest]:
+    """The guests of ``prop`` that are not deleted, by name."""
+    query = (
+        select(Guest)
+        .where(Guest.property_id == prop.id, Guest.deleted.is_(False))
+        .order_by(Guest.surname, Guest.firstname, Guest.id)
+    )
+    return list(db.session.scalars(query))
+
+
+@bp.route("/properties/<int:property_uid>/bookings")
+def bookings(property_uid: int):
+    """A property's bookings, filtered by dates, status and guest or booking number, a page at a time."""
+    prop = current_property(property_uid)
+    filters = BookingFilterForm(request.args)
+    status = 200
+    query_args = {}
+    if filters.validate():
+        query_args = {
+            "start": filters.start.data,
+            "end": filters.end.data,
+            "status": filters.status.data or None,
+            "search": (filters.q.data or "").strip(),
+        }
+    else:
+        status = 400
+    pagination = paginate(booking_service.bookings_query(prop, **query_args))
+    return page(
+        "manager/bookings/list.html", status=status, prop=prop, filters=filters, pagination=pagination
+    )
+
+
+@bp.route("/properties/<int:property_uid>/bookings/new", methods=["GET", "POST"])
+def booking_new(property_uid: int):
+    """Book rooms for an existing or a new guest."""
+    prop = current_property(property_uid)
+    form = BookingForm()
+    form.set_choices(live_rooms(prop), live_guests(prop), NEW_GUEST)
+    if form.validate_on_submit():
+        outcome = attempt(
+            form, lambda: booking_service.create_booking(prop, form.values()), BookingForm.GUEST_ALIASES
+        )
+        if outcome.ok:
+            flash(f"Booking {outcome.value.booking_number} created.", "success")
+            return redirect(
+                url_for("manager.booking_view", property_uid=prop.id, contract_uid=outcome.value.id)
+            )
+        return page("manager/bookings/form.html", form, outcome.status, prop=prop, booking=None)
+    return page("manager/bookings/form.html", form, prop=prop, booking=None)
+
+
+def render_booking(prop: Property, booking, status: int = 200, **forms):
+    """The booking page, with its action forms (those given carry errors to show)."""
+    forms.setdefault("cancel_form", CancelForm())
+    forms.setdefault("note_form", NoteForm(formdata=None))
+    forms.setdefault("deposit_form", DepositForm(formdata=None))
+    forms.setdefault("action_form", ActionForm())
+    return page("manager/bookings/view.html", status=status, prop=prop, booking=booking, **forms)
+
+
+@bp.route("/properties/<int:property_uid>/bookings/<int:contract_uid>")
+def booking_view(property_uid: int, contract_uid: int):
+    """A booking: details, rooms, guest, notes, deposits and the actions its state allows."""
+    prop = current_property(property_uid)
+    return render_booking(prop, child(booking_service.get_booking, prop, contract_uid))
+
+
+@bp.route("/properties/<int:property_uid>/bookings/<int:contract_uid>/edit", methods=["GET", "POST"])
+def booking_edit(property_uid: int, contract_uid: int):
+    """Change a booking's dates, rooms, guest, amounts or requests."""
+    prop = current_property(property_uid)
+    booking = child(booking_service.get_booking, prop, contract_uid)
+    form = BookingEditForm(obj=booking)
+    rooms = live_rooms(prop)
+    rooms += [room for room in booking.rooms if room not in rooms]
+    form.set_choices(rooms, live_guests(prop))
+    if form.validate_on_submit():
+        outcome = attempt(form, lambda: booking_service.modify_booking(booking, form.values()))
+        if outcome.ok:
+            flash("Booking saved." if outcome.value else "Nothing changed.", "success")
+            return redirect(url_for("manager.booking_view", property_uid=prop.id, contract_uid=booking.id))
+        return page("manager/bookings/form.html", form, outcome.status, prop=prop, booking=booking)
+    if not form.is_submitted():
+        form.room_uids.data = [room.id for room in booking.rooms]
+        form.guest_uid.data = str(booking.guest_id)
+    return page("manager/bookings/form.html", form, prop=prop, booking=booking)
