@@ -1,15 +1,199 @@
-"""The watcher's dispatch: events to deliveries, task files and self-calls (SPEC section 7, steps 2 and 5)."""
+"""The watcher's dispatch: events to deliveries, task files and self-calls (SPEC section 7, steps 2 and 5).
+
+Entries are buffered on the session while a transaction runs (``("event", id)`` for a raised event,
+``("task", task_id, mode, old_task_id)`` for a test event or a redelivery whose task file is already
+written) and started only after the commit, by :func:`run_entries`. A rollback drops them.
+
+For one event, :func:`dispatch_event` claims the outbox row (``UPDATE ... WHERE dispatched = false``, so
+two workers or two nodes never dispatch it twice), creates one delivery per wanted webhook, writes the task
+files (before the commit: a file whose delivery was rolled back is an orphan the sweeper removes), commits,
+then fires the self-calls; immediate-mode webhooks are delivered right there instead.
+"""
 
 from __future__ import annotations
 
-from ..models import Webhook, WebhookDelivery
+import secrets
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..background import store, trigger
+from ..extensions import db
+from ..logs import get_logger
+from ..models import Webhook, WebhookDelivery, WebhookEvent
+from ..services.events import raise_event
+from ..timeutil import iso_utc, utcnow
+from .resolve import webhooks_for
+
+BUFFER_KEY = "jomres_webhook_buffer"
+PROCESSOR_PREFIX = "07320watcher_authmethod_process_"
+_MESSAGE_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+log = get_logger("Core")
+
+
+def buffer_entry(entry: tuple) -> None:
+    """Queue ``entry`` on the current transaction; it is started after the commit, dropped on rollback."""
+    db.session().info.setdefault(BUFFER_KEY, []).append(entry)
+
+
+def new_message_id() -> str:
+    """A ``webhook-id``: ``msg_`` and 26 random characters."""
+    return "msg_" + "".join(secrets.choice(_MESSAGE_ALPHABET) for _ in range(26))
+
+
+def processor_name(webhook: Webhook) -> str:
+    """The deferred processor of the webhook's auth method, e.g. ``07320watcher_authmethod_process_none``."""
+    return PROCESSOR_PREFIX + (webhook.auth_method or "none")
+
+
+def build_payload(event: WebhookEvent, webhook: Webhook, message_id: str) -> dict[str, Any]:
+    """The body sent to the receiver (SPEC section 8), from the delivery engineer's payloads module."""
+    try:
+        from .payloads import build_payload as build
+    except ImportError:  # payloads not installed yet: Jomres' ``none`` data only
+        data = dict(event.data or {})
+        data.update(task=event.event, manager_id=webhook.owner_id)
+        return {
+            "id": message_id,
+            "event": event.event,
+            "subscription_id": webhook.id,
+            "created_at": iso_utc(event.created_at),
+            "data": data,
+            "event_metadata": event.event_metadata or {},
+        }
+    return build(event, webhook, message_id)
+
+
+def new_task(delivery: WebhookDelivery, webhook: Webhook, redelivery: bool = False) -> dict[str, Any]:
+    """Write the task file of ``delivery`` (atomically) and point the delivery at it; return the task."""
+    task = {
+        "task_id": store.new_task_id(),
+        "delivery_id": delivery.id,
+        "webhook_id": webhook.id,
+        "processor": processor_name(webhook),
+        "message_id": delivery.message_id,
+        "event": delivery.event,
+        "mode": webhook.mode,
+        "created_at": iso_utc(utcnow()),
+        "attempts_base": delivery.attempts or 0,
+        "redelivery": redelivery,
+        "done": False,
+    }
+    store.write_task(task)
+    delivery.task_id = task["task_id"]
+    return task
+
+
+def _delivery(event: WebhookEvent, webhook: Webhook) -> WebhookDelivery:
+    message_id = new_message_id()
+    return WebhookDelivery(
+        message_id=message_id,
+        webhook_id=webhook.id,
+        event_id=event.id,
+        event=event.event,
+        payload=build_payload(event, webhook, message_id),
+        status="pending",
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
+
+
+def dispatch_event(event_id: int) -> list[tuple]:
+    """Create the deliveries and task files of one committed event; return the ``task`` entries to start.
+
+    Runs in its own short transaction; an event already dispatched (by another worker or node) is skipped.
+    """
+    claimed = db.session.execute(
+        update(WebhookEvent)
+        .where(WebhookEvent.id == event_id, WebhookEvent.dispatched.is_(False))
+        .values(dispatched=True, dispatched_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        return []
+    event = db.session.get(WebhookEvent, event_id)
+    pairs = [(webhook, _delivery(event, webhook)) for webhook in webhooks_for(event)]
+    db.session.add_all([delivery for _webhook, delivery in pairs])
+    written: list[dict] = []
+    try:
+        db.session.flush()
+        written = [new_task(delivery, webhook) for webhook, delivery in pairs]
+        db.session.commit()
+    except IntegrityError:  # another node created these deliveries first
+        db.session.rollback()
+        for task in written:
+            store.delete_task(task["task_id"])
+        return []
+    except Exception:
+        db.session.rollback()
+        for task in written:
+            store.delete_task(task["task_id"])
+        raise
+    return [("task", task["task_id"], task["mode"], None) for task in written]
+
+
+def start_task(task_id: str, mode: str) -> None:
+    """Start a written task: fire the self-call (deferred) or deliver it now (immediate, 07310)."""
+    if mode == "immediate":
+        from ..background.runner import run_task
+
+        run_task(task_id, inline=True)
+    else:
+        trigger.fire(task_id)
+
+
+def run_entries(entries: list[tuple]) -> None:
+    """Start what a committed transaction buffered; log failures and carry on (the sweeper catches up)."""
+    seen: set = set()
+    for entry in entries:
+        if entry in seen:
+            continue
+        seen.add(entry)
+        try:
+            if entry[0] == "event":
+                tasks = dispatch_event(entry[1])
+            else:
+                tasks = [entry]
+                if entry[3] and entry[3] != entry[1]:
+                    store.delete_task(entry[3])
+            for _kind, task_id, mode, _old in tasks:
+                start_task(task_id, mode)
+        except Exception:  # noqa: BLE001 - never into the request; the outbox sweep catches up
+            db.session.rollback()
+            log.exception("Dispatch of %s failed; the sweeper will retry it", entry[:2])
 
 
 def send_test_event(webhook: Webhook) -> WebhookDelivery:
-    """Raise a ``webhook_test`` event for ``webhook`` only; it is delivered through the normal path after the commit."""
-    raise NotImplementedError
+    """Raise a ``webhook_test`` event for ``webhook`` only, delivered the normal way after the commit."""
+    event = raise_event("webhook_test", property_uid=None, webhook_id=webhook.id)
+    event.dispatched = True
+    event.dispatched_at = utcnow()
+    delivery = db.session.scalar(
+        select(WebhookDelivery).where(
+            WebhookDelivery.webhook_id == webhook.id, WebhookDelivery.event_id == event.id
+        )
+    )
+    if delivery is not None:  # the same test event twice in one transaction is sent once
+        return delivery
+    delivery = _delivery(event, webhook)
+    db.session.add(delivery)
+    db.session.flush()
+    task = new_task(delivery, webhook)
+    buffer_entry(("task", task["task_id"], webhook.mode, None))
+    return delivery
 
 
 def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
     """Send ``delivery`` again (same message id) through the normal path after the commit."""
-    raise NotImplementedError
+    webhook = delivery.webhook
+    old_task_id = delivery.task_id
+    delivery.status = "pending"
+    delivery.next_attempt_at = utcnow()
+    delivery.completed_at = None
+    task = new_task(delivery, webhook, redelivery=True)
+    db.session.flush()
+    buffer_entry(("task", task["task_id"], webhook.mode, old_task_id))
+    return delivery

@@ -1,0 +1,227 @@
+"""The task store: JSON task files in ``temp/deferred_tasks/`` (exhausted ones in ``failed/``).
+
+Every file is written atomically (temporary name, fsync, rename) and named by a task id of exactly 50 ASCII
+letters, so that an id that passed :func:`valid_task_id` can never escape the folder. A task is claimed with
+an ``O_EXCL`` lock file beside it, holding the claiming process id: a lock whose process died (a crash, a
+``SIGKILL``) or that is older than ``stale_after`` seconds is broken by the next claimant.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import string
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+TASK_ID_LENGTH = 50
+_TASK_ID = re.compile(rf"[A-Za-z]{{{TASK_ID_LENGTH}}}")
+_LETTERS = string.ascii_letters
+FAILED = "failed"
+LOCK_SUFFIX = ".lock"
+MAX_TASK_BYTES = 64 * 1024
+
+
+class TaskError(ValueError):
+    """A task file that is missing, unreadable or malformed."""
+
+
+class TaskBusy(RuntimeError):
+    """Another worker holds the task's claim."""
+
+
+def tasks_dir() -> Path:
+    """The folder of pending (and, in development mode, done) task files."""
+    path = Path(current_app.config["JOMRES_TEMP_DIR"]) / "deferred_tasks"
+    (path / FAILED).mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def failed_dir() -> Path:
+    """The folder of exhausted task files."""
+    return tasks_dir() / FAILED
+
+
+def new_task_id() -> str:
+    """A fresh task id: 50 random ASCII letters."""
+    return "".join(secrets.choice(_LETTERS) for _ in range(TASK_ID_LENGTH))
+
+
+def valid_task_id(task_id: Any) -> bool:
+    """Whether ``task_id`` is exactly 50 ASCII letters (checked before touching the filesystem)."""
+    return isinstance(task_id, str) and _TASK_ID.fullmatch(task_id) is not None
+
+
+def _path(task_id: str, failed: bool = False) -> Path:
+    if not valid_task_id(task_id):
+        raise TaskError("Malformed task id.")
+    return (failed_dir() if failed else tasks_dir()) / task_id
+
+
+def write_task(task: dict[str, Any], failed: bool = False) -> Path:
+    """Write ``task`` (which carries its ``task_id``) atomically: temporary name, fsync, rename."""
+    path = _path(task["task_id"], failed)
+    body = json.dumps(task, sort_keys=True).encode()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, body)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return path
+
+
+def find_task(task_id: str) -> tuple[Path, bool] | None:
+    """Return ``(path, failed)`` of the task's file, or ``None`` when there is none."""
+    for failed in (False, True):
+        path = _path(task_id, failed)
+        if path.is_file():
+            return path, failed
+    return None
+
+
+def read_task(task_id: str) -> tuple[dict[str, Any], bool]:
+    """Load a task file (JSON only, never pickle); return ``(task, failed)``; :class:`TaskError` otherwise."""
+    found = find_task(task_id)
+    if found is None:
+        raise TaskError("No such task.")
+    path, failed = found
+    try:
+        raw = path.read_bytes()[: MAX_TASK_BYTES + 1]
+        if len(raw) > MAX_TASK_BYTES:
+            raise TaskError("Task file is too large.")
+        task = json.loads(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TaskError("Task file is unreadable.") from exc
+    if not isinstance(task, dict) or task.get("task_id") != task_id:
+        raise TaskError("Task file is malformed.")
+    for key in ("delivery_id", "webhook_id"):
+        if not isinstance(task.get(key), int) or isinstance(task.get(key), bool):
+            raise TaskError(f"Task file is malformed ({key}).")
+    if not isinstance(task.get("processor"), str) or not isinstance(task.get("message_id"), str):
+        raise TaskError("Task file is malformed (processor).")
+    return task, failed
+
+
+def delete_task(task_id: str) -> None:
+    """Remove a task's file wherever it is (pending or failed)."""
+    for failed in (False, True):
+        _path(task_id, failed).unlink(missing_ok=True)
+
+
+def remove_failed(task_id: str) -> None:
+    """Remove the task's copy in ``failed/`` (after a successful re-run or a redelivery)."""
+    _path(task_id, True).unlink(missing_ok=True)
+
+
+def move_to_failed(task: dict[str, Any]) -> None:
+    """Move an exhausted task to ``failed/`` (written there first, then removed from the pending folder)."""
+    write_task(task, failed=True)
+    _path(task["task_id"]).unlink(missing_ok=True)
+
+
+def task_ids(failed: bool = False) -> list[str]:
+    """The ids of the task files in the pending (or failed) folder, oldest first."""
+    folder = failed_dir() if failed else tasks_dir()
+    found = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_file() and valid_task_id(entry.name):
+                try:
+                    found.append((entry.stat().st_mtime, entry.name))
+                except FileNotFoundError:
+                    continue
+    return [name for _mtime, name in sorted(found)]
+
+
+def task_age(task_id: str) -> float:
+    """Seconds since the task's file was last written (0 when it is gone)."""
+    found = find_task(task_id)
+    if found is None:
+        return 0.0
+    try:
+        return max(0.0, time.time() - found[0].stat().st_mtime)
+    except FileNotFoundError:
+        return 0.0
+
+
+def _lock_path(task_id: str) -> Path:
+    return _path(task_id).with_name(task_id + LOCK_SUFFIX)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def lock_is_stale(task_id: str, stale_after: float) -> bool:
+    """Whether the task's lock (if any) belongs to a dead process or is older than ``stale_after``."""
+    lock = _lock_path(task_id)
+    try:
+        age = time.time() - lock.stat().st_mtime
+        pid = int(lock.read_text().strip() or 0)
+    except (FileNotFoundError, ValueError):
+        return True
+    return age > stale_after or not _process_alive(pid)
+
+
+def is_locked(task_id: str) -> bool:
+    """Whether a lock file exists for the task."""
+    return _lock_path(task_id).exists()
+
+
+@contextmanager
+def claim(task_id: str, stale_after: float) -> Iterator[None]:
+    """Hold the task's claim for the block; raise :class:`TaskBusy` when a live worker holds it."""
+    lock = _lock_path(task_id)
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            break
+        except FileExistsError:
+            if not lock_is_stale(task_id, stale_after):
+                raise TaskBusy(task_id) from None
+            lock.unlink(missing_ok=True)
+    else:
+        raise TaskBusy(task_id)
+    try:
+        os.write(fd, str(os.getpid()).encode())
+    finally:
+        os.close(fd)
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def purge(done: bool = True, failed: bool = True) -> int:
+    """Delete done task files (development mode keeps them) and/or failed ones; return how many."""
+    removed = 0
+    if done:
+        for task_id in task_ids():
+            try:
+                task, _ = read_task(task_id)
+            except TaskError:
+                continue
+            if task.get("done"):
+                delete_task(task_id)
+                removed += 1
+    if failed:
+        for task_id in task_ids(failed=True):
+            _path(task_id, True).unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,177 @@
+"""The sweeper (SPEC section 7, step 5): due retries, task files whose self-call was lost, lost events.
+
+It runs inside the app's own processes: a daemon thread per process, started by the first request, wakes
+every ``JOMRES_SWEEP_SECONDS`` (0 disables it) and sweeps when it gets this node's sweep lock (an ``flock``,
+so one process per node sweeps at a time). ``flask deferred-tasks sweep`` runs one pass for cron. Across
+nodes it is safe: events are claimed by a conditional update, tasks by their claim file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from ..extensions import db
+from ..logs import get_logger
+from ..models import WebhookDelivery, WebhookEvent
+from ..services.site import development_mode
+from ..timeutil import iso_utc, utcnow
+from . import store
+
+log = get_logger("DeferredTasks")
+
+#: an event younger than this is left to the request that raised it
+OUTBOX_GRACE = timedelta(seconds=3)
+#: a file younger than this whose delivery is unknown may belong to a transaction still committing
+ORPHAN_GRACE = 30.0
+#: a never-attempted task younger than this has its self-call in flight
+FRESH_TASK = 1.0
+BATCH = 200
+
+_thread_lock = threading.Lock()
+_thread: threading.Thread | None = None
+_thread_pid: int | None = None
+
+
+@contextmanager
+def node_lock() -> Iterator[bool]:
+    """This node's sweep lock (non-blocking); yields whether it was acquired."""
+    path = store.tasks_dir() / ".sweep.lock"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def sweep_outbox(limit: int = BATCH) -> int:
+    """Dispatch committed events that never got their deliveries (a crash between commit and file)."""
+    from ..webhooks.dispatch import run_entries
+
+    cutoff = utcnow() - OUTBOX_GRACE
+    ids = list(
+        db.session.scalars(
+            select(WebhookEvent.id)
+            .where(WebhookEvent.dispatched.is_(False), WebhookEvent.created_at <= cutoff)
+            .order_by(WebhookEvent.id)
+            .limit(limit)
+        )
+    )
+    db.session.rollback()
+    if ids:
+        log.info("Sweeper dispatching %s undispatched event(s)", len(ids))
+        run_entries([("event", event_id) for event_id in ids])
+    return len(ids)
+
+
+def due_tasks(limit: int = BATCH) -> list[str]:
+    """Task files of this node that should run now; tidies files whose delivery was finished or lost."""
+    now = utcnow()
+    dev = development_mode()
+    due: list[str] = []
+    for task_id in store.task_ids():
+        if len(due) >= limit:
+            break
+        if store.is_locked(task_id) and not store.lock_is_stale(task_id, _stale_after()):
+            continue
+        try:
+            task, _failed = store.read_task(task_id)
+        except store.TaskError:
+            continue  # malformed or vanished: left alone, `deferred-tasks list` shows it
+        if task.get("done"):
+            continue
+        age = store.task_age(task_id)
+        delivery = db.session.get(WebhookDelivery, task["delivery_id"])
+        if delivery is None or delivery.task_id != task_id or delivery.message_id != task["message_id"]:
+            if age > ORPHAN_GRACE:
+                log.info("Removing orphaned task file %s", task_id)
+                store.delete_task(task_id)
+            continue
+        if delivery.status == "succeeded":  # crashed after the commit, before the file was tidied
+            if dev:
+                store.write_task({**task, "done": True, "completed_at": iso_utc(delivery.completed_at)})
+            else:
+                store.delete_task(task_id)
+            continue
+        if delivery.status == "failed":
+            store.move_to_failed({**task, "done": True})
+            continue
+        if delivery.attempts == int(task.get("attempts_base") or 0) and age < FRESH_TASK:
+            continue
+        if delivery.next_attempt_at is None or delivery.next_attempt_at <= now:
+            due.append(task_id)
+    db.session.rollback()
+    return due
+
+
+def _stale_after() -> float:
+    from .runner import stale_after
+
+    return stale_after()
+
+
+def sweep_once(inline: bool = False, limit: int = BATCH) -> dict[str, int]:
+    """One pass: dispatch lost events, then fire (or, ``inline``, run) the due tasks; return counts."""
+    from . import trigger
+    from .runner import run_task
+
+    events = sweep_outbox(limit)
+    due = due_tasks(limit)
+    ran = 0
+    for task_id in due:
+        if inline:
+            run_task(task_id)
+            db.session.rollback()
+            ran += 1
+        elif trigger.fire(task_id):
+            ran += 1
+    if due:
+        log.info("Sweeper %s %s due task(s)", "ran" if inline else "fired", ran)
+    return {"events": events, "tasks": ran}
+
+
+def _loop(app: Flask, interval: float) -> None:
+    while True:
+        time.sleep(interval * random.uniform(0.8, 1.2))
+        try:
+            with app.app_context():
+                with node_lock() as mine:
+                    if mine:
+                        sweep_once()
+        except Exception:  # noqa: BLE001 - the sweeper must outlive a bad pass
+            log.exception("Sweeper pass failed")
+
+
+def ensure_started(app: Flask) -> None:
+    """Start this process's sweeper thread once (after a fork, again); no-op when disabled."""
+    global _thread, _thread_pid
+    interval = float(app.config.get("JOMRES_SWEEP_SECONDS") or 0)
+    if interval <= 0:
+        return
+    pid = os.getpid()
+    if _thread is not None and _thread_pid == pid and _thread.is_alive():
+        return
+    with _thread_lock:
+        if _thread is not None and _thread_pid == pid and _thread.is_alive():
+            return
+        _thread = threading.Thread(target=_loop, args=(app, interval), name="jomres-sweeper", daemon=True)
+        _thread_pid = pid
+        _thread.start()
+    log.debug("Sweeper started every %ss", interval)

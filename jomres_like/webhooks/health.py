@@ -1,0 +1,68 @@
+"""A webhook's health: last status, consecutive failures, and disabling (410 Gone, 5 days of failure)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+
+from ..extensions import db
+from ..logs import get_logger
+from ..models import Webhook
+from ..timeutil import utcnow
+
+FAILING_LIMIT = timedelta(days=5)
+GONE_REASON = "The receiver answered 410 Gone: it no longer wants these notifications."
+FAILING_REASON = "Every delivery failed for 5 days; fix the receiver, then enable the webhook again."
+
+log = get_logger("Webhooks")
+
+
+def record_success(webhook_id: int, status_code: int | None, now: datetime | None = None) -> None:
+    """A delivery succeeded: reset the failure counters."""
+    now = now or utcnow()
+    db.session.execute(
+        update(Webhook)
+        .where(Webhook.id == webhook_id)
+        .values(last_status=status_code, last_delivery_at=now, consecutive_failures=0, failing_since=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def record_failure(
+    webhook_id: int, status_code: int | None, *, gone: bool = False, now: datetime | None = None
+) -> str:
+    """A delivery attempt failed: count it; disable the webhook on 410 or after 5 days; return the reason."""
+    now = now or utcnow()
+    db.session.execute(
+        update(Webhook)
+        .where(Webhook.id == webhook_id)
+        .values(
+            last_status=status_code,
+            last_delivery_at=now,
+            consecutive_failures=Webhook.consecutive_failures + 1,
+            failing_since=func.coalesce(Webhook.failing_since, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    reason = ""
+    if gone:
+        reason = GONE_REASON
+    else:
+        since = db.session.scalar(db.select(Webhook.failing_since).where(Webhook.id == webhook_id))
+        if since is not None and now - since >= FAILING_LIMIT:
+            reason = FAILING_REASON
+    if reason:
+        disable(webhook_id, reason)
+    return reason
+
+
+def disable(webhook_id: int, reason: str) -> None:
+    """Disable a webhook and keep the reason for its manager."""
+    db.session.execute(
+        update(Webhook)
+        .where(Webhook.id == webhook_id, Webhook.enabled.is_(True))
+        .values(enabled=False, disabled_reason=reason[:255])
+        .execution_options(synchronize_session=False)
+    )
+    log.warning("Webhook %s disabled: %s", webhook_id, reason)

@@ -1,0 +1,104 @@
+"""The watcher: buffer raised events on the transaction, start them after the commit, drop them on rollback.
+
+``signals.event_raised`` appends the event to the session's buffer. SQLAlchemy's ``after_commit`` moves the
+buffer to the app context (``g``); a rollback drops it. At the end of a request (``after_request``, so
+redirects and error replies count) the entries are started once the response has been sent
+(``call_on_close``) - or inside the request when an immediate-mode webhook exists (07310). Outside a request
+(CLI, sweeper) they start when the app context ends. Nothing here raises into the request: a failure is
+logged and the sweeper dispatches the event from the outbox later.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, has_app_context, has_request_context
+from sqlalchemy import event as sa_event
+from sqlalchemy import exists, select
+
+from ..extensions import db
+from ..logs import get_logger
+from ..models import Webhook
+from .dispatch import BUFFER_KEY, run_entries
+
+OUTBOX_KEY = "jomres_webhook_outbox"
+
+log = get_logger("Core")
+
+
+def on_event_raised(sender, event=None, **_kwargs) -> None:
+    """Buffer a raised event on the current transaction."""
+    if event is None or event.id is None:
+        return
+    db.session().info.setdefault(BUFFER_KEY, []).append(("event", event.id))
+    log.info("Webhook notification set %s", event.event)
+
+
+def _after_commit(session) -> None:
+    entries = session.info.pop(BUFFER_KEY, None)
+    if not entries or not has_app_context():
+        return
+    if has_request_context():
+        g.setdefault(OUTBOX_KEY, []).extend(entries)
+    else:  # CLI, sweeper, tests: right away, in a fresh context (this session cannot run SQL now)
+        start_outbox(current_app._get_current_object(), entries)
+
+
+def _after_rollback(session, *_args) -> None:
+    session.info.pop(BUFFER_KEY, None)
+
+
+def take_outbox() -> list[tuple]:
+    """Remove and return the entries committed in this context and not started yet."""
+    return g.pop(OUTBOX_KEY, None) or []
+
+
+def _immediate_webhooks_exist() -> bool:
+    return bool(
+        db.session.scalar(select(exists().where(Webhook.enabled.is_(True), Webhook.mode == "immediate")))
+    )
+
+
+def start_outbox(app: Flask, entries: list[tuple]) -> None:
+    """Start ``entries`` in a fresh app context (used once the response has gone)."""
+    try:
+        with app.app_context():
+            run_entries(entries)
+    except Exception:  # noqa: BLE001 - never into the server; the sweeper catches up
+        log.exception("Starting %s webhook entries failed", len(entries))
+
+
+def init_app(app: Flask) -> None:
+    """Connect the signal, the session hooks and the request hooks."""
+    from .. import signals
+
+    signals.event_raised.connect(on_event_raised, weak=False)
+    for hook, function in (("after_commit", _after_commit), ("after_soft_rollback", _after_rollback)):
+        if not sa_event.contains(db.session, hook, function):
+            sa_event.listen(db.session, hook, function)
+
+    @app.after_request
+    def _start_after_response(response):
+        entries = take_outbox()
+        if not entries:
+            return response
+        try:
+            if _immediate_webhooks_exist():
+                run_entries(entries)  # immediate (07310) webhooks are delivered inside the request
+                return response
+        except Exception:  # noqa: BLE001 - the outbox sweep catches up
+            db.session.rollback()
+            log.exception("Dispatch inside the request failed")
+            return response
+        response.call_on_close(lambda: start_outbox(app, entries))
+        return response
+
+    @app.teardown_request
+    def _start_leftovers(_exc=None):
+        entries = take_outbox()
+        if entries:  # after_request did not run (an unhandled error): start them now
+            start_outbox(app, entries)
+
+    @app.before_request
+    def _start_sweeper():
+        from ..background.sweeper import ensure_started
+
+        ensure_started(app)
