@@ -1,0 +1,120 @@
+"""Re-running a logged ``/background_process`` URL from the log viewer: development mode, own URLs only."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import SIG, TASK_ID, line, stamp
+
+
+@pytest.fixture
+def self_server(httpserver, app):
+    """Our own ``/background_process`` played by pytest-httpserver: ``JOMRES_SELF_URL`` points at it."""
+    app.config["JOMRES_SELF_URL"] = f"http://127.0.0.1:{httpserver.port}"
+    return httpserver
+
+
+def _task_url(app) -> str:
+    return f"{app.config['JOMRES_SELF_URL']}/background_process?payload_source={TASK_ID}&sig={SIG}"
+
+
+def test_development_mode_shows_a_rerun_button(app, admin, development, self_server, write_log):
+    write_log("Core", [line(stamp(1), f"Sent async deferred message {TASK_ID} to {_task_url(app)}")])
+
+    html = admin.get("/admin/logs?q=background").get_data(as_text=True)
+
+    assert "Re-run</button>" in html
+    assert f'name="url" value="{_task_url(app)}"'.replace("&", "&amp;") in html
+
+
+def test_production_mode_hides_the_button_and_refuses_the_route(app, admin, self_server, write_log):
+    write_log("Core", [line(stamp(1), f"Sent async deferred message {TASK_ID} to {_task_url(app)}")])
+
+    html = admin.get("/admin/logs?q=background").get_data(as_text=True)
+    response = admin.post("/admin/logs/rerun", data={"url": _task_url(app)})
+
+    assert TASK_ID in html
+    assert "Re-run</button>" not in html
+    assert response.status_code == 403
+    assert self_server.log == []
+
+
+def test_urls_of_another_site_get_no_button(app, admin, development, self_server, write_log):
+    other = f"http://127.0.0.1:1/background_process?payload_source={TASK_ID}&sig={SIG}"
+    write_log("Core", [line(stamp(1), f"Sent async deferred message {TASK_ID} to {other}")])
+
+    html = admin.get("/admin/logs?q=background").get_data(as_text=True)
+
+    assert TASK_ID in html
+    assert "Re-run</button>" not in html
+
+
+def test_rerun_reissues_the_get_and_shows_the_summary(app, admin, development, self_server):
+    self_server.expect_request("/background_process", method="GET",
+                               query_string={"payload_source": TASK_ID, "sig": SIG}).respond_with_json(
+        {"task": TASK_ID, "status": "delivered", "attempt": 2, "http_status": 200})
+
+    response = admin.post("/admin/logs/rerun", data={"url": _task_url(app)})
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "HTTP 200" in html
+    assert "&#34;status&#34;: &#34;delivered&#34;" in html or '"status": "delivered"' in html
+    assert len(self_server.log) == 1
+    (request, _), = self_server.log
+    assert request.args["payload_source"] == TASK_ID and request.args["sig"] == SIG
+
+
+def test_rerun_shows_a_non_json_answer_as_text(app, admin, development, self_server):
+    self_server.expect_request("/background_process").respond_with_data("Gone", status=410)
+
+    response = admin.post("/admin/logs/rerun", data={"url": _task_url(app)})
+
+    assert response.status_code == 200
+    assert "HTTP 410" in response.get_data(as_text=True)
+    assert "Gone" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", [
+    "",
+    "http://127.0.0.1:1/background_process?payload_source={id}&sig={sig}",
+    "{self}/background_process?payload_source={id}&sig={sig}&next=http://evil.test/",
+    "{self}/admin/users?payload_source={id}&sig={sig}",
+    "{self}/background_process?payload_source=../../etc/passwd&sig={sig}",
+    "{self}@evil.test/background_process?payload_source={id}&sig={sig}",
+    "file:///etc/passwd",
+])
+def test_rerun_refuses_anything_but_our_own_task_urls(app, admin, development, self_server, url):
+    target = url.format(self=app.config["JOMRES_SELF_URL"], id=TASK_ID, sig=SIG)
+
+    response = admin.post("/admin/logs/rerun", data={"url": target})
+
+    assert response.status_code == 400
+    assert "can be re-run" in response.get_data(as_text=True)
+    assert self_server.log == []
+
+
+def test_rerun_reports_an_unreachable_site(app, admin, development):
+    app.config["JOMRES_SELF_URL"] = "http://127.0.0.1:9"  # nobody listens on the discard port
+
+    response = admin.post("/admin/logs/rerun", data={"url": _task_url(app)})
+
+    assert response.status_code == 502
+    assert "Could not reach" in response.get_data(as_text=True)
+
+
+def test_rerun_needs_the_csrf_token(app, admin, development, self_server, write_log):
+    self_server.expect_request("/background_process").respond_with_json({"status": "delivered"})
+    write_log("Core", [line(stamp(1), f"Sent async deferred message {TASK_ID} to {_task_url(app)}")])
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = admin.get("/admin/logs?q=background").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.split("logs/rerun", 1)[1])[1]
+
+    refused = admin.post("/admin/logs/rerun", data={"url": _task_url(app)})
+    accepted = admin.post("/admin/logs/rerun", data={"url": _task_url(app), "csrf_token": token})
+
+    assert refused.status_code == 400
+    assert accepted.status_code == 200
+    assert len(self_server.log) == 1
