@@ -118,13 +118,12 @@ class GuardedAdapter(HTTPAdapter):
 
 
 def guard_session(session: requests.Session, policy: AddressPolicy | None = None) -> requests.Session:
-    """Make ``session`` (a plain or Authlib session) safe: guarded adapter, no proxies, no redirects."""
+    """Make ``session`` (plain or Authlib) safe: guarded adapter (also for any redirect), no proxies."""
     adapter = GuardedAdapter(policy if policy is not None else current_policy())
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.trust_env = False
     session.proxies = {}
-    session.max_redirects = 0
     session.headers["User-Agent"] = USER_AGENT
     return session
 

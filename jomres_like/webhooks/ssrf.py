@@ -171,7 +171,7 @@ def resolve(host: str, port: int) -> list[tuple[int, str]]:
 
 def resolve_checked(host: str, port: int, policy: AddressPolicy) -> list[tuple[int, str]]:
     """Resolve ``host`` and check *every* address; raise :class:`BlockedAddress` if any one is refused."""
-    if not policy.allow_loopback and _is_local_name(host):
+    if _is_local_name(host) and _refuses_local_names(policy):
         raise BlockedAddress(f"{host} is a local host name")
     addresses = resolve(host, port)
     if not addresses:
@@ -184,6 +184,13 @@ def resolve_checked(host: str, port: int, policy: AddressPolicy) -> list[tuple[i
 def _is_local_name(host: str) -> bool:
     name = host.lower().rstrip(".")
     return name in LOCAL_NAMES or name.endswith(".localhost")
+
+
+def _refuses_local_names(policy: AddressPolicy) -> bool:
+    """Local host names are refused unless loopback is open (development mode or an allowed network)."""
+    if policy.allow_loopback:
+        return False
+    return not any(ipaddress.ip_address("127.0.0.1") in network for network in policy.allowed)
 
 
 def validate_url(url: str, *, development: bool) -> str:
@@ -220,7 +227,7 @@ def validate_url(url: str, *, development: bool) -> str:
     try:
         if literal is not None:
             check_address(str(literal), policy)
-        elif not policy.allow_loopback and _is_local_name(host):
+        elif _is_local_name(host) and _refuses_local_names(policy):
             raise BlockedAddress(f"{host} is a local host name")
         else:
             try:
