@@ -61,9 +61,13 @@ def node_lock() -> Iterator[bool]:
         os.close(fd)
 
 
-def sweep_outbox(limit: int = BATCH) -> int:
-    """Dispatch committed events that never got their deliveries (a crash between commit and file)."""
-    from ..webhooks.dispatch import run_entries
+def sweep_outbox(limit: int = BATCH, start: bool = True) -> tuple[int, list[str]]:
+    """Dispatch committed events that never got their deliveries (a crash between commit and file).
+
+    Returns how many events were found and, when ``start`` is off, the task ids written for them (the
+    caller runs them); otherwise the tasks are started the usual way (self-call or immediate delivery).
+    """
+    from ..webhooks.dispatch import dispatch_event, run_entries
 
     cutoff = utcnow() - OUTBOX_GRACE
     ids = list(
@@ -75,10 +79,20 @@ def sweep_outbox(limit: int = BATCH) -> int:
         )
     )
     db.session.rollback()
-    if ids:
-        log.info("Sweeper dispatching %s undispatched event(s)", len(ids))
+    if not ids:
+        return 0, []
+    log.info("Sweeper dispatching %s undispatched event(s)", len(ids))
+    if start:
         run_entries([("event", event_id) for event_id in ids])
-    return len(ids)
+        return len(ids), []
+    written: list[str] = []
+    for event_id in ids:
+        try:
+            written += [entry[1] for entry in dispatch_event(event_id)]
+        except Exception:  # noqa: BLE001 - one bad event must not stop the others
+            db.session.rollback()
+            log.exception("Sweeper could not dispatch event %s", event_id)
+    return len(ids), written
 
 
 def due_tasks(limit: int = BATCH) -> list[str]:
@@ -132,8 +146,8 @@ def sweep_once(inline: bool = False, limit: int = BATCH) -> dict[str, int]:
     from . import trigger
     from .runner import run_task
 
-    events = sweep_outbox(limit)
-    due = due_tasks(limit)
+    events, written = sweep_outbox(limit, start=not inline)
+    due = written + [task_id for task_id in due_tasks(limit) if task_id not in written]
     ran = 0
     for task_id in due:
         if inline:

@@ -1,0 +1,146 @@
+"""The sweeper and ``flask deferred-tasks``: lost events, lost self-calls, due retries, orphans, purge."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from jomres_like.extensions import db
+from jomres_like.models import WebhookDelivery, WebhookEvent
+from jomres_like.services.events import raise_event
+from jomres_like.timeutil import utcnow
+
+
+@pytest.fixture
+def app_config(app_config, pipeline_settings):
+    """Production rules, loopback receivers allowed, retries without delay."""
+    app_config.update(pipeline_settings)
+    return app_config
+
+
+@pytest.fixture
+def hooked(make_user, make_property, make_webhook, httpserver):
+    """A manager's property with one webhook on the receiver, which answers 200."""
+    manager = make_user("mgr")
+    prop = make_property("One", managers=[manager])
+    make_webhook(manager, url=httpserver.url_for("/hook"))
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    return prop
+
+
+def _age_files(folder, seconds: float) -> None:
+    old = time.time() - seconds
+    for path in folder.iterdir():
+        if path.is_file():
+            os.utime(path, (old, old))
+
+
+def test_sweep_dispatches_events_that_never_got_their_files(app, hooked, runner, httpserver):
+    with app.app_context():
+        from jomres_like.webhooks import receivers
+
+        event = raise_event("guest_saved", property_uid=hooked.id, guest_uid=3)
+        db.session.info.pop(receivers.BUFFER_KEY)  # as if the process died right after the commit
+        db.session.commit()
+        db.session.execute(update(WebhookEvent).values(created_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+        assert db.session.get(WebhookEvent, event.id).dispatched is False
+    result = runner.invoke(args=["deferred-tasks", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "Dispatched 1 event(s); ran 1 task(s)" in result.output
+    assert len(httpserver.log) == 1
+    again = runner.invoke(args=["deferred-tasks", "sweep"])
+    assert "Dispatched 0 event(s); ran 0 task(s)" in again.output
+    assert len(httpserver.log) == 1
+
+
+def test_recent_undispatched_events_are_left_to_their_request(app, hooked, runner, httpserver):
+    with app.app_context():
+        from jomres_like.webhooks import receivers
+
+        raise_event("guest_saved", property_uid=hooked.id, guest_uid=3)
+        db.session.info.pop(receivers.BUFFER_KEY)
+        db.session.commit()
+    assert "Dispatched 0 event(s)" in runner.invoke(args=["deferred-tasks", "sweep"]).output
+
+
+def test_sweep_runs_tasks_whose_self_call_was_lost_and_due_retries(
+    app, hooked, runner, httpserver, tasks_dir
+):
+    with app.app_context():
+        raise_event("guest_saved", property_uid=hooked.id, guest_uid=3)
+        db.session.commit()  # the self-call goes to a closed port: lost
+    _age_files(tasks_dir, 5)
+    assert "ran 1 task(s)" in runner.invoke(args=["deferred-tasks", "sweep"]).output
+    assert len(httpserver.log) == 1
+    with app.app_context():
+        assert db.session.scalar(select(WebhookDelivery.status)) == "succeeded"
+
+
+def test_sweep_leaves_retries_that_are_not_due(app, hooked, runner, httpserver, tasks_dir):
+    with app.app_context():
+        raise_event("guest_saved", property_uid=hooked.id, guest_uid=3)
+        db.session.commit()
+        db.session.execute(update(WebhookDelivery).values(next_attempt_at=utcnow() + timedelta(hours=1)))
+        db.session.commit()
+    _age_files(tasks_dir, 5)
+    assert "ran 0 task(s)" in runner.invoke(args=["deferred-tasks", "sweep"]).output
+    assert httpserver.log == []
+
+
+def test_orphaned_files_are_removed_after_a_grace_period(app, hooked, runner, tasks_dir):
+    with app.app_context():
+        from jomres_like.background import store
+
+        orphan = store.new_task_id()
+        store.write_task(
+            {
+                "task_id": orphan,
+                "delivery_id": 999,
+                "webhook_id": 1,
+                "message_id": "msg_x",
+                "processor": "07320watcher_authmethod_process_none",
+            }
+        )
+    runner.invoke(args=["deferred-tasks", "sweep"])
+    assert (tasks_dir / orphan).exists()  # young: its transaction may still be committing
+    _age_files(tasks_dir, 120)
+    runner.invoke(args=["deferred-tasks", "sweep"])
+    assert not (tasks_dir / orphan).exists()
+
+
+def test_stale_claim_of_a_dead_process_is_broken(app, hooked, runner, httpserver, tasks_dir):
+    with app.app_context():
+        raise_event("guest_saved", property_uid=hooked.id, guest_uid=3)
+        db.session.commit()
+    [task_id] = [p.name for p in tasks_dir.iterdir() if p.is_file()]
+    (tasks_dir / (task_id + ".lock")).write_text("999999999")  # a worker killed mid-delivery
+    _age_files(tasks_dir, 5)
+    assert "ran 1 task(s)" in runner.invoke(args=["deferred-tasks", "sweep"]).output
+    assert len(httpserver.log) == 1 and not (tasks_dir / (task_id + ".lock")).exists()
+
+
+def test_list_run_and_purge(app, hooked, runner, httpserver, tasks_dir):
+    app.config["JOMRES_DEVELOPMENT"] = True
+    with app.app_context():
+        raise_event("guest_saved", property_uid=hooked.id, guest_uid=3)
+        db.session.commit()
+    [task_id] = [p.name for p in tasks_dir.iterdir() if p.is_file()]
+    listed = runner.invoke(args=["deferred-tasks", "list"])
+    assert (
+        task_id in listed.output
+        and "pending" in listed.output
+        and "/background_process?payload_source=" in listed.output
+    )
+    ran = runner.invoke(args=["deferred-tasks", "run", task_id])
+    assert ran.exit_code == 0 and "succeeded" in ran.output
+    assert json.loads((tasks_dir / task_id).read_text())["done"] is True
+    assert "done" in runner.invoke(args=["deferred-tasks", "list"]).output
+    assert runner.invoke(args=["deferred-tasks", "run", "../etc/passwd"]).exit_code == 1
+    assert "Removed 1 task file(s)" in runner.invoke(args=["deferred-tasks", "purge"]).output
+    assert not (tasks_dir / task_id).exists()
