@@ -9,7 +9,7 @@ from typing import Any
 from ..extensions import db
 from ..models import Property, Room, Tariff
 from . import NotFound, ValidationError
-from .events import raise_event
+from .events import apply_changes, raise_event
 from .validation import date_range, money, require_text, whole_number
 
 PRICING_TYPES = ("per_room", "per_person")
@@ -68,9 +68,10 @@ def save_tariff(prop: Property, values: dict[str, Any], tariff: Tariff | None = 
     else:
         ranges.append(_range(tariff))
         types.add(tariff.pricing_type)
-        for key, value in cleaned.items():
-            setattr(tariff, key, value)
+        if not apply_changes(tariff, cleaned):
+            return tariff  # nothing changed: no event
     db.session.flush()
+    db.session.expire(prop, ["tariffs"])  # price_stay must see this tariff within the same transaction
     _raise(prop, ranges, types)
     return tariff
 
@@ -81,6 +82,7 @@ def delete_tariff(tariff: Tariff) -> None:
     ranges, types = [_range(tariff)], {tariff.pricing_type}
     db.session.delete(tariff)
     db.session.flush()
+    db.session.expire(prop, ["tariffs"])  # price_stay must not see the deleted tariff
     _raise(prop, ranges, types)
 
 
