@@ -23,7 +23,8 @@ class EventLog:
         self.mark()
 
     def mark(self) -> None:
-        """Forget every event written so far."""
+        """End the set-up as a request would (commit), and forget every event written so far."""
+        db.session.commit()
         self.start = db.session.scalar(select(func.max(WebhookEvent.id))) or 0
 
     def rows(self, name: str | None = None) -> list[WebhookEvent]:
