@@ -76,7 +76,7 @@ class LiveServer:
             try:
                 requests.get(self.url + "/login", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # workers still booting
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"gunicorn did not answer within {timeout}s: {self.output.read_text()[-2000:]}")
