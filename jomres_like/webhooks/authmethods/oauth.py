@@ -57,11 +57,11 @@ class OAuthClientCredentials(AuthMethod):
 
     @classmethod
     def send(cls, webhook, body: bytes, headers: dict, settings: dict) -> AttemptResult:
-        """POST with a bearer token; on a 401, fetch one new token and try once more."""
+        """POST with a bearer token (cached or fetched); on a 401, fetch one new token and try once more."""
         started = time.monotonic()
         token = cached_token(webhook, settings)
-        fresh = token is None
-        for _round in range(2):
+        result = AttemptResult.failure("not sent")
+        for round_number in range(2):
             if token is None:
                 try:
                     token = fetch_token(webhook, settings)
@@ -70,11 +70,11 @@ class OAuthClientCredentials(AuthMethod):
                     return AttemptResult.failure(f"Token request failed: {exc}", elapsed)
             result = post(webhook.url, body, {**headers, "Authorization": f"Bearer {token}"},
                           secrets=[*cls.secret_values(settings), token])
-            if result.status_code != 401 or fresh:
-                return result
-            log.info("Webhook %s answered 401 with a cached token; fetching a new one", webhook.id)
+            if result.status_code != 401 or round_number == 1:
+                break
+            log.info("Webhook %s answered 401; fetching a new token once", webhook.id)
             clear_token(webhook)
-            token, fresh = None, True
+            token = None
         return result
 
 
