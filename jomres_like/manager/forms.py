@@ -20,7 +20,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 MONEY = NumberInput(step="0.01", min="0")
@@ -81,8 +81,8 @@ class SettingsForm(FlaskForm):
     """A property's settings."""
 
     currency = StringField("Currency", validators=[DataRequired(), Length(min=3, max=3)])
-    checkin_time = TimeField("Check-in time", validators=[DataRequired()])
-    checkout_time = TimeField("Check-out time", validators=[DataRequired()])
+    checkin_time = TimeField("Check-in time", validators=[InputRequired()])
+    checkout_time = TimeField("Check-out time", validators=[InputRequired()])
     deposit_percent = IntegerField(
         "Deposit percent",
         validators=[Optional(), NumberRange(0, 100)],
@@ -112,7 +112,7 @@ class RoomForm(FlaskForm):
     max_people = IntegerField(
         "Max people",
         default=2,
-        validators=[DataRequired(), NumberRange(1, 100)],
+        validators=[InputRequired(), NumberRange(1, 100)],
         widget=NumberInput(min="1", max="100"),
     )
 
@@ -124,14 +124,14 @@ class TariffForm(FlaskForm):
 
     name = StringField("Name", validators=[Length(max=255)])
     room_type = StringField("Room type", validators=[DataRequired(), Length(max=80)])
-    start_date = DateField("From", validators=[DataRequired()])
-    end_date = DateField("Until (exclusive)", validators=[DataRequired()])
-    rate_per_night = DecimalField("Rate per night", places=2, validators=[DataRequired()], widget=MONEY)
+    start_date = DateField("From", validators=[InputRequired()])
+    end_date = DateField("Until (exclusive)", validators=[InputRequired()])
+    rate_per_night = DecimalField("Rate per night", places=2, validators=[InputRequired()], widget=MONEY)
     min_nights = IntegerField(
-        "Minimum nights", default=1, validators=[DataRequired()], widget=NumberInput(min="1")
+        "Minimum nights", default=1, validators=[InputRequired()], widget=NumberInput(min="1")
     )
     max_nights = IntegerField(
-        "Maximum nights", default=365, validators=[DataRequired()], widget=NumberInput(min="1")
+        "Maximum nights", default=365, validators=[InputRequired()], widget=NumberInput(min="1")
     )
     pricing_type = SelectField(
         "Pricing", choices=options([("per_room", "Per room"), ("per_person", "Per person")])
@@ -193,14 +193,14 @@ class SearchForm(FlaskForm):
 class BookingEditForm(FlaskForm):
     """A booking's dates, rooms, guest, amounts and requests."""
 
-    arrival = DateField("Arrival", validators=[DataRequired()])
-    departure = DateField("Departure", validators=[DataRequired()])
+    arrival = DateField("Arrival", validators=[InputRequired()])
+    departure = DateField("Departure", validators=[InputRequired()])
     room_uids = MultiCheckboxField("Rooms", coerce=int)
     guest_uid = SelectField("Guest", choices=[], validate_choice=True)
     adults = IntegerField(
         "Adults",
         default=1,
-        validators=[DataRequired(), NumberRange(1, 100)],
+        validators=[InputRequired(), NumberRange(1, 100)],
         widget=NumberInput(min="1", max="100"),
     )
     children = IntegerField(
@@ -299,7 +299,7 @@ class NoteForm(FlaskForm):
 class DepositForm(FlaskForm):
     """A deposit payment."""
 
-    amount = DecimalField("Amount", places=2, validators=[DataRequired()], widget=MONEY)
+    amount = DecimalField("Amount", places=2, validators=[InputRequired()], widget=MONEY)
     reference = StringField("Reference", validators=[DataRequired(), Length(max=80)])
 
 
@@ -307,8 +307,8 @@ class BlackBookingForm(FlaskForm):
     """Rooms taken out of service."""
 
     room_uids = MultiCheckboxField("Rooms", coerce=int)
-    start = DateField("From", validators=[DataRequired()])
-    end = DateField("Until (exclusive)", validators=[DataRequired()])
+    start = DateField("From", validators=[InputRequired()])
+    end = DateField("Until (exclusive)", validators=[InputRequired()])
     reason = StringField("Reason", validators=[Length(max=255)])
 
 

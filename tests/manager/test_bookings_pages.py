@@ -1,0 +1,256 @@
+"""Booking pages: list with filters and pagination, new, view, edit, and the state actions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from jomres_like.extensions import db
+from jomres_like.models import Booking, Guest, Room
+
+from .helpers import count, events, get
+
+TODAY = date.today()
+
+
+def _ids(app, property_uid: int = 1) -> dict:
+    with app.app_context():
+        rooms = db.session.scalars(
+            select(Room.id).where(Room.property_id == property_uid).order_by(Room.id)
+        ).all()
+        guest = db.session.scalar(
+            select(Guest.id).where(Guest.property_id == property_uid).order_by(Guest.id)
+        )
+        bookings = db.session.scalars(
+            select(Booking.id).where(Booking.property_id == property_uid).order_by(Booking.id)
+        ).all()
+        return {"rooms": rooms, "guest": guest, "bookings": bookings}
+
+
+def _new(room: int, guest: int | str = "", start: int = 100, nights: int = 2, **extra) -> dict:
+    form = {
+        "arrival": (TODAY + timedelta(days=start)).isoformat(),
+        "departure": (TODAY + timedelta(days=start + nights)).isoformat(),
+        "room_uids": [str(room)],
+        "guest_uid": str(guest),
+        "adults": "2",
+        "children": "1",
+    }
+    form.update(extra)
+    return form
+
+
+def test_list_shows_the_propertys_bookings(app, manager):
+    """The list shows property 1's bookings and none of property 3's."""
+    body = manager.get("/manager/properties/1/bookings").get_data(as_text=True)
+    with app.app_context():
+        own = db.session.scalars(select(Booking).where(Booking.property_id == 1)).all()
+        other = db.session.scalars(select(Booking).where(Booking.property_id == 3)).all()
+        assert all(b.booking_number in body for b in own)
+        assert not any(b.booking_number in body for b in other)
+
+
+def test_list_filters_by_status_search_and_dates(app, manager):
+    """Status, guest-name search and a date window narrow the list."""
+    ids = _ids(app)
+    manager.post(f"/manager/properties/1/bookings/{ids['bookings'][0]}/cancel", data={"reason": "test"})
+    with app.app_context():
+        first = db.session.get(Booking, ids["bookings"][0])
+        number, arrival = first.booking_number, first.arrival
+        others = [db.session.get(Booking, uid).booking_number for uid in ids["bookings"][1:]]
+    body = manager.get("/manager/properties/1/bookings?status=cancelled").get_data(as_text=True)
+    assert number in body and not any(n in body for n in others)
+    body = manager.get("/manager/properties/1/bookings?q=Sherman").get_data(as_text=True)  # the 4th guest
+    assert others[-1] in body and number not in body
+    window = f"start={arrival.isoformat()}&end={(arrival + timedelta(days=1)).isoformat()}"
+    body = manager.get(f"/manager/properties/1/bookings?{window}").get_data(as_text=True)
+    assert number in body and others[1] not in body
+
+
+def test_list_with_a_bad_filter_is_a_400_with_the_error(manager):
+    """A malformed date in the query string is shown as a field error, never a 500."""
+    response = manager.get("/manager/properties/1/bookings?start=yesterday&status=bogus&page=x")
+    assert response.status_code == 400
+    assert 'class="field-error"' in response.get_data(as_text=True)
+
+
+class TestPagination:
+    """Two bookings per page."""
+
+    @pytest.fixture
+    def app_config(self, app_config):
+        """A small page size."""
+        return {**app_config, "JOMRES_PAGE_SIZE": 2}
+
+    def test_pages_split_the_list(self, manager):
+        """Four demo bookings make two pages; page 2 links back."""
+        first = manager.get("/manager/properties/1/bookings").get_data(as_text=True)
+        second = manager.get("/manager/properties/1/bookings?page=2").get_data(as_text=True)
+        assert "Page 1 of 2" in first and "page=2" in first
+        assert "Page 2 of 2" in second and "page=1" in second
+        assert manager.get("/manager/properties/1/bookings?page=99").status_code == 200
+
+
+def test_new_booking_for_an_existing_guest_is_priced_from_the_tariffs(app, manager):
+    """A blank total is priced from the tariffs (Double, 95 a night in the demo)."""
+    ids = _ids(app)
+    response = manager.post("/manager/properties/1/bookings/new", data=_new(ids["rooms"][0], ids["guest"]))
+    assert response.status_code == 302
+    uid = events(app, "booking_added")[-1].data["contract_uid"]
+    booking = get(app, Booking, uid)
+    assert booking.contract_total == Decimal("190.00") and booking.guest_id == ids["guest"]
+    assert booking.deposit_required == Decimal("38.00")  # the demo's 20 % deposit
+
+
+def test_new_booking_without_a_guest_is_a_form_error(app, manager):
+    """No guest chosen and no new guest named: the guest field says so; nothing is written."""
+    ids = _ids(app)
+    before = count(app, Booking)
+    response = manager.post("/manager/properties/1/bookings/new", data=_new(ids["rooms"][0]))
+    assert response.status_code == 422
+    assert "needs a guest" in response.get_data(as_text=True)
+    assert count(app, Booking) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"departure": (TODAY + timedelta(days=99)).isoformat()}, "must be after"),
+        ({"arrival": "31/12/2030"}, "Not a valid date"),
+        ({"room_uids": []}, "Choose at least one room"),
+        ({"contract_total": "-5"}, "cannot be negative"),
+        ({"adults": "0"}, "Number must be between"),
+    ],
+)
+def test_new_booking_with_bad_input_is_a_form_error(app, manager, change, message):
+    """Bad dates, no room, a negative total or no adult: 422 with the message; nothing written."""
+    ids = _ids(app)
+    before = count(app, Booking)
+    form = {**_new(ids["rooms"][0], ids["guest"]), **change}
+    response = manager.post("/manager/properties/1/bookings/new", data=form)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert count(app, Booking) == before
+
+
+def test_new_booking_with_another_propertys_room_is_refused(app, manager):
+    """A room id of property 3 is not a choice on property 1's form."""
+    other_room = _ids(app, 3)["rooms"][0]
+    response = manager.post("/manager/properties/1/bookings/new", data=_new(other_room, _ids(app)["guest"]))
+    assert response.status_code == 422
+
+
+def test_booking_of_another_property_is_404_under_this_one(app, manager):
+    """A booking id of property 3 under property 1's URL is not found."""
+    other = _ids(app, 3)["bookings"][0]
+    assert manager.get(f"/manager/properties/1/bookings/{other}").status_code == 404
+    assert manager.get(f"/manager/properties/1/bookings/{other}/edit").status_code == 404
+    assert manager.post(f"/manager/properties/1/bookings/{other}/cancel").status_code == 404
+
+
+def test_view_shows_details_notes_and_actions(app, manager):
+    """The booking page shows the guest, the notes and the check-in button."""
+    uid = _ids(app)["bookings"][0]
+    body = manager.get(f"/manager/properties/1/bookings/{uid}").get_data(as_text=True)
+    assert "Basil Fawlty" in body and "Booked by phone" in body and "Check in" in body
+
+
+def test_check_in_out_and_undo(app, manager):
+    """Each state button changes the flag and raises its event."""
+    uid = _ids(app)["bookings"][0]
+    base = f"/manager/properties/1/bookings/{uid}"
+    for path, event in (
+        ("/checkin", "guest_checkedin"),
+        ("/checkout", "guest_checkedout"),
+        ("/checkout/undo", "guest_checkedout_undone"),
+        ("/checkin/undo", "guest_checkedin_undone"),
+    ):
+        assert manager.post(base + path).status_code == 302, path
+        assert events(app, event)[-1].data["contract_uid"] == uid
+    booking = get(app, Booking, uid)
+    assert not booking.booked_in and not booking.booked_out
+
+
+def test_noshow_then_check_in_is_refused(app, manager):
+    """A no-show cannot be checked in: 409 with the reason shown."""
+    uid = _ids(app)["bookings"][1]
+    base = f"/manager/properties/1/bookings/{uid}"
+    assert manager.post(base + "/noshow").status_code == 302
+    assert get(app, Booking, uid).noshow
+    response = manager.post(base + "/checkin")
+    assert response.status_code == 409
+    assert "cannot be checked in" in response.get_data(as_text=True)
+    assert not get(app, Booking, uid).booked_in
+
+
+def test_cancelling_twice_is_refused(app, manager):
+    """The second cancel answers 409 and raises nothing."""
+    uid = _ids(app)["bookings"][0]
+    assert (
+        manager.post(f"/manager/properties/1/bookings/{uid}/cancel", data={"reason": "x"}).status_code == 302
+    )
+    response = manager.post(f"/manager/properties/1/bookings/{uid}/cancel", data={"reason": "again"})
+    assert response.status_code == 409 and "already cancelled" in response.get_data(as_text=True)
+    assert len(events(app, "booking_cancelled")) == 1
+
+
+def test_notes_are_added_edited_and_deleted(app, manager):
+    """Notes go through their events; a blank note is a form error."""
+    uid = _ids(app)["bookings"][0]
+    base = f"/manager/properties/1/bookings/{uid}/notes"
+    assert manager.post(base, data={"text": "Wants a quiet room"}).status_code == 302
+    note_id = events(app, "booking_note_saved")[-1].data["note_id"]
+    assert "Wants a quiet room" in manager.get(f"/manager/properties/1/bookings/{uid}").get_data(as_text=True)
+    assert manager.get(f"{base}/{note_id}/edit").status_code == 200
+    assert manager.post(f"{base}/{note_id}/edit", data={"text": "Quiet room, 2nd floor"}).status_code == 302
+    assert (
+        events(app, "booking_note_saved")[-1].event_metadata["changes"]["text"][1] == "Quiet room, 2nd floor"
+    )
+    assert manager.post(f"{base}/{note_id}/delete").status_code == 302
+    assert events(app, "booking_note_deleted")[-1].data["note_id"] == note_id
+    response = manager.post(base, data={"text": "   "})
+    assert response.status_code == 422 and "This field is required" in response.get_data(as_text=True)
+    assert manager.get(f"{base}/999999/edit").status_code == 404
+
+
+def test_deposit_is_recorded_and_a_bad_amount_refused(app, manager):
+    """A deposit covering the requirement marks it paid; a negative one is a form error."""
+    uid = _ids(app)["bookings"][0]
+    base = f"/manager/properties/1/bookings/{uid}/deposits"
+    required = get(app, Booking, uid).deposit_required
+    response = manager.post(base, data={"amount": "-1", "reference": "BAD"})
+    assert response.status_code == 422 and "cannot be negative" in response.get_data(as_text=True)
+    assert manager.post(base, data={"amount": str(required), "reference": "PAY-1"}).status_code == 302
+    assert get(app, Booking, uid).deposit_paid
+    assert events(app, "deposit_saved")[-1].data["depositref"] == "PAY-1"
+
+
+def test_edit_changes_rooms_and_amounts(app, manager):
+    """The edit form moves the booking to another room and records the changes."""
+    ids = _ids(app)
+    uid = ids["bookings"][0]
+    page = manager.get(f"/manager/properties/1/bookings/{uid}/edit").get_data(as_text=True)
+    assert 'type="date"' in page and 'type="checkbox"' in page
+    booking = get(app, Booking, uid)
+    form = {
+        "arrival": booking.arrival.isoformat(),
+        "departure": booking.departure.isoformat(),
+        "room_uids": [str(ids["rooms"][1])],
+        "guest_uid": str(booking.guest_id),
+        "adults": "1",
+        "children": "0",
+        "contract_total": "500",
+        "deposit_required": "100",
+        "special_reqs": "",
+    }
+    # room 2 is taken by the demo from day 7; the first booking runs days 2 to 5
+    assert manager.post(f"/manager/properties/1/bookings/{uid}/edit", data=form).status_code == 302
+    changes = events(app, "booking_modified")[-1].event_metadata["changes"]
+    assert changes["room_uids"] == [[ids["rooms"][0]], [ids["rooms"][1]]]
+    assert changes["contract_total"][1] == 500.0
+    form["deposit_required"] = "900"
+    response = manager.post(f"/manager/properties/1/bookings/{uid}/edit", data=form)
+    assert response.status_code == 422 and "cannot exceed the total" in response.get_data(as_text=True)
