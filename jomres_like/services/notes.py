@@ -52,8 +52,8 @@ def save_deposit(booking: Booking, amount, reference: str) -> Deposit:
     """Record a deposit payment; mark the deposit paid once it is covered; raise ``deposit_saved``."""
     amount = money(amount, "amount", "Amount")
     reference = require_text(reference, "reference", "Reference", 80)
-    deposit = Deposit(booking_id=booking.id, amount=amount, reference=reference)
-    db.session.add(deposit)
+    deposit = Deposit(amount=amount, reference=reference)
+    booking.deposits.append(deposit)  # through the relationship, so an already loaded list stays right
     db.session.flush()
     paid = sum((d.amount for d in booking.deposits), Decimal("0"))
     changes = {}
