@@ -83,7 +83,10 @@ def set_assignments(user: User, property_ids: list[int]) -> None:
     """Assign exactly ``property_ids`` to a manager."""
     if user.role != ROLE_MANAGER:
         raise ValidationError("Only managers are assigned to properties.", field="properties")
-    ids = sorted({int(pid) for pid in property_ids})
+    try:
+        ids = sorted({int(pid) for pid in property_ids})
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("Properties must be property ids.", field="properties") from exc
     props = list(db.session.scalars(select(Property).where(Property.id.in_(ids), Property.deleted.is_(False))))
     if len(props) != len(ids):
         raise ValidationError("Unknown property.", field="properties")
