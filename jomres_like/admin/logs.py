@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import requests
+import urllib3
 from flask import abort, current_app, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -41,7 +42,7 @@ _HEAD = re.compile(
     r"\[(?P<stamp>[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]{8,15})\] (?P<level>[A-Z]{1,10}) (?P<user>\S{1,200}) ~~ "
 )
 _TASK_QUERY = r"/background_process\?payload_source=([A-Za-z]{50})&sig=([0-9A-Fa-f]{64})"
-_BACKGROUND_URL = re.compile(r"https?://[^\s\"'<>/]{1,255}" + _TASK_QUERY)
+_BACKGROUND_URL = re.compile(r"https?://[^\s\"'<>]{1,300}?" + _TASK_QUERY)
 _NEWEST = "9999"  # sorts after every timestamp: a line without one stays where the file put it
 RERUN_TIMEOUT = (5.0, 60.0)
 SUMMARY_LIMIT = 20_000
@@ -231,22 +232,25 @@ def logs_rerun():
     task_id, target = found
     log = get_logger("Core")
     try:
-        response = requests.get(target, timeout=RERUN_TIMEOUT, allow_redirects=False,
-                                headers={"Accept": "application/json"})
-    except requests.RequestException as exc:
+        with requests.get(target, timeout=RERUN_TIMEOUT, allow_redirects=False, stream=True,
+                          headers={"Accept": "application/json"}) as response:
+            status = response.status_code
+            summary = _summary(response.raw.read(SUMMARY_LIMIT, decode_content=True))
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
         log.warning("Re-run of deferred task %s by %s failed: %s", task_id, current_user.username,
                     exc.__class__.__name__)
         error = f"Could not reach {target.split('?')[0]} ({exc.__class__.__name__})."
         return render_template("admin/logs/rerun.html", error=error, target=target, task_id=task_id), 502
     log.info("Deferred task %s re-run from the log viewer by %s: HTTP %s", task_id, current_user.username,
-             response.status_code)
-    return render_template("admin/logs/rerun.html", error=None, target=target, task_id=task_id,
-                           status=response.status_code, summary=_summary(response))
+             status)
+    return render_template("admin/logs/rerun.html", error=None, target=target, task_id=task_id, status=status,
+                           summary=summary)
 
 
-def _summary(response: requests.Response) -> str:
-    text = response.text[:SUMMARY_LIMIT]
+def _summary(body: bytes) -> str:
+    """The answer for people: indented JSON when it is JSON (it should be), else the text; never a secret."""
+    text = body.decode("utf-8", "replace")
     try:
-        return scrub(json.dumps(response.json(), indent=2, sort_keys=True)[:SUMMARY_LIMIT])
+        return scrub(json.dumps(json.loads(text), indent=2, sort_keys=True))
     except ValueError:
         return scrub(text)

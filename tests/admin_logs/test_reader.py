@@ -116,3 +116,10 @@ def test_rerun_target_accepts_our_own_urls(url):
 ])
 def test_rerun_target_refuses_anything_else(url):
     assert rerun_target(url, "http://127.0.0.1:5000") is None
+
+
+def test_rerun_target_accepts_a_site_under_a_path():
+    url = f"http://127.0.0.1:5000/portal/background_process?payload_source={TASK_ID}&sig={SIG}"
+
+    assert rerun_target(url, "http://127.0.0.1:5000/portal/") == (TASK_ID, url)
+    assert rerun_target(url, "http://127.0.0.1:5000") is None

@@ -118,3 +118,12 @@ def test_rerun_needs_the_csrf_token(app, admin, development, self_server, write_
     assert refused.status_code == 400
     assert accepted.status_code == 200
     assert len(self_server.log) == 1
+
+
+def test_rerun_reads_only_the_start_of_a_huge_answer(app, admin, development, self_server):
+    self_server.expect_request("/background_process").respond_with_data("y" * 500_000)
+
+    response = admin.post("/admin/logs/rerun", data={"url": _task_url(app)})
+
+    assert response.status_code == 200
+    assert 20_000 <= response.get_data(as_text=True).count("y") < 25_000
