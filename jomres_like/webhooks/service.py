@@ -20,7 +20,7 @@ from ..services import NotFound, PermissionDenied, ValidationError, site
 from . import authmethods, dispatch, signing, ssrf
 
 #: What a stored secret auth setting looks like in JSON; sending it back keeps the stored value.
-SECRET_MASK = "********"
+SECRET_MASK = authmethods.MASK
 
 FIELDS = ("url", "auth_method", "auth_settings", "events", "enabled", "mode", "include_record",
           "wait_for_confirmation", "description")
@@ -137,15 +137,15 @@ def _url(value: Any, errors: dict[str, str]) -> str | None:
         return None
 
 
-def _method(name: Any, errors: dict[str, str]) -> authmethods.AuthMethod | None:
-    if not isinstance(name, str) or name not in authmethods.methods():
-        errors["auth_method"] = "Choose one of: " + ", ".join(sorted(authmethods.methods())) + "."
+def _method(name: Any, errors: dict[str, str]) -> type[authmethods.AuthMethod] | None:
+    try:
+        return authmethods.get_method(name)
+    except authmethods.UnknownAuthMethod:
+        errors["auth_method"] = "Choose one of: " + ", ".join(authmethods.methods()) + "."
         return None
-    method = authmethods.get_method(name)
-    return method() if isinstance(method, type) else method
 
 
-def _settings(method: authmethods.AuthMethod, value: Any, stored: dict,
+def _settings(method: type[authmethods.AuthMethod], value: Any, stored: dict,
               errors: dict[str, str]) -> dict | None:
     """Validate the method's settings; a blank (or masked) secret keeps its ``stored`` value."""
     if value is None:
@@ -158,25 +158,11 @@ def _settings(method: authmethods.AuthMethod, value: Any, stored: dict,
     if unknown:
         errors["auth_settings"] = f"Unknown settings for {method.name}: " + ", ".join(unknown[:10]) + "."
         return None
-    merged: dict[str, Any] = {}
-    for field in method.fields:
-        given = value.get(field.name)
-        if given is not None and not isinstance(given, str):
-            errors[f"auth_settings.{field.name}"] = f"{field.label} must be text."
-            continue
-        given = (given or "").strip() if not field.secret else (given or "")
-        if field.secret and given in ("", SECRET_MASK) and stored.get(field.name):
-            given = stored[field.name]
-        if given:
-            merged[field.name] = given
-    if any(key.startswith("auth_settings.") for key in errors):
-        return None
     try:
-        return method.validate_settings(merged)
+        return method.validate_settings(authmethods.merge_settings(method, value, stored))
     except ValidationError as exc:
         for key, message in (exc.errors or {"auth_settings": exc.message}).items():
-            name = key if key.startswith("auth_settings") else f"auth_settings.{key}"
-            errors[name] = message
+            errors[key if key.startswith("auth_settings") else f"auth_settings.{key}"] = message
         return None
 
 
@@ -235,8 +221,8 @@ def create_webhook(user: User, values: dict) -> tuple[Webhook, str]:
     """Create a webhook for ``user`` (site-wide for administrators); return it and its plaintext secret."""
     check_can_manage(user)
     clean = _validate(values, dict(DEFAULTS), {})
-    secret = signing.generate_secret()
-    webhook = Webhook(owner_id=None if user.is_admin else user.id, secret_encrypted=crypto.encrypt(secret))
+    webhook = Webhook(owner_id=None if user.is_admin else user.id)
+    secret = signing.set_secret(webhook)
     _apply(webhook, clean)
     db.session.add(webhook)
     db.session.flush()
@@ -331,16 +317,11 @@ def deliveries_query(webhook: Webhook) -> Select:
 
 def public_auth_settings(webhook: Webhook) -> dict:
     """The auth settings as shown to people: secret fields as :data:`SECRET_MASK` when stored."""
-    stored = stored_auth_settings(webhook)
     try:
-        fields = authmethods.get_method(webhook.auth_method).fields
-    except ValidationError:
+        method = authmethods.get_method(webhook.auth_method)
+    except authmethods.UnknownAuthMethod:
         return {}
-    shown = {}
-    for field in fields:
-        if stored.get(field.name):
-            shown[field.name] = SECRET_MASK if field.secret else stored[field.name]
-    return shown
+    return authmethods.public_settings(method, stored_auth_settings(webhook))
 
 
 def webhook_to_json(webhook: Webhook) -> dict:
