@@ -25,6 +25,7 @@ PAGES = [
 ]
 ADMIN_PAGES = [(method, url.replace("/manager/", "/admin/")) for method, url in PAGES]
 BY_ID = [page for page in PAGES if "{" in page[1]]
+ADMIN_BY_ID = [page for page in ADMIN_PAGES if "{" in page[1]]
 
 
 @pytest.fixture
@@ -35,59 +36,50 @@ def targets(make_webhook, make_delivery):
     return {"mgr": (mine, make_delivery(mine)), "root": (site, make_delivery(site))}
 
 
-def call(client, method: str, url: str, ids: tuple[int, int]):
-    return client.open(url.format(w=ids[0], d=ids[1]), method=method, data={})
+def statuses(client, pages, ids: tuple[int, int]) -> dict[str, int]:
+    """``{"METHOD url": status}`` for each page, with ``ids`` (webhook, delivery) filled in."""
+    return {f"{method} {url}": client.open(url.format(w=ids[0], d=ids[1]), method=method, data={}).status_code
+            for method, url in pages}
 
 
-@pytest.mark.parametrize("method, url", PAGES)
-def test_super_manager_gets_403_on_every_webhook_page(client, login, targets, method, url):
-    login("boss")
-    assert call(client, method, url, targets["mgr"]).status_code == 403
-
-
-@pytest.mark.parametrize("method, url", PAGES + ADMIN_PAGES)
-def test_registered_user_gets_403(client, login, targets, method, url):
-    login("reg")
-    assert call(client, method, url, targets["root" if "/admin/" in url else "mgr"]).status_code == 403
-
-
-@pytest.mark.parametrize("method, url", PAGES + ADMIN_PAGES + [("GET", "/manager/webhooks/events")])
-def test_anonymous_is_sent_to_login(client, targets, method, url):
-    response = call(client, method, url, targets["mgr"])
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
-
-
-@pytest.mark.parametrize("method, url", BY_ID)
-def test_another_managers_webhook_is_404_and_unchanged(app, client, login, targets, method, url):
-    login("mgr2")
-    assert call(client, method, url, targets["mgr"]).status_code == 404
+def intact(app, webhook_id: int) -> bool:
+    """Whether the webhook still exists, enabled and undescribed, as the fixture made it."""
     with app.app_context():
-        webhook = db.session.get(Webhook, targets["mgr"][0])
-        assert webhook is not None and webhook.enabled
+        webhook = db.session.get(Webhook, webhook_id)
+        return webhook is not None and webhook.enabled and webhook.description == ""
 
 
-@pytest.mark.parametrize("method, url", BY_ID)
-def test_manager_cannot_reach_site_wide_webhooks(client, login, targets, method, url):
-    login("mgr")
-    assert call(client, method, url, targets["root"]).status_code == 404
-
-
-@pytest.mark.parametrize("method, url", ADMIN_PAGES)
-def test_managers_get_403_on_the_admin_pages(client, login, targets, method, url):
-    login("mgr")
-    assert call(client, method, url, targets["root"]).status_code == 403
-
-
-@pytest.mark.parametrize("method, url", [page for page in ADMIN_PAGES if "{" in page[1]])
-def test_administrator_cannot_reach_a_managers_webhook(client, login, targets, method, url):
-    login("root")
-    assert call(client, method, url, targets["mgr"]).status_code == 404
-
-
-@pytest.mark.parametrize("username", ["mgr", "boss"])
-def test_catalogue_is_open_to_managers_and_super_managers(client, login, people, username):
+@pytest.mark.parametrize("username, pages, target, expected", [
+    ("boss", PAGES, "mgr", 403),  # super managers cannot manage webhooks
+    ("reg", PAGES, "mgr", 403),
+    ("reg", ADMIN_PAGES, "root", 403),
+    ("mgr", ADMIN_PAGES, "root", 403),  # managers are not administrators
+    ("boss", ADMIN_PAGES, "root", 403),
+    ("mgr2", BY_ID, "mgr", 404),  # another manager's webhook does not exist for them
+    ("mgr", BY_ID, "root", 404),  # nor does a site-wide one
+    ("root", ADMIN_BY_ID, "mgr", 404),  # administrators manage site-wide webhooks only
+])
+def test_access_matrix(app, client, login, targets, username, pages, target, expected):
     login(username)
-    html = client.get("/manager/webhooks/events").get_data(as_text=True)
+    found = statuses(client, pages, targets[target])
+    assert found == {page: expected for page in found}
+    assert intact(app, targets[target][0])
+
+
+def test_anonymous_is_sent_to_login(client, targets):
+    for method, url in PAGES + ADMIN_PAGES + [("GET", "/manager/webhooks/events")]:
+        response = client.open(url.format(w=targets["mgr"][0], d=targets["mgr"][1]), method=method)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
+
+
+@pytest.mark.parametrize("username, url", [
+    ("mgr", "/manager/webhooks/events"), ("boss", "/manager/webhooks/events"),
+    ("root", "/admin/webhooks/events"),
+])
+def test_catalogue_is_open_to_managers_super_managers_and_administrators(client, login, people, username,
+                                                                          url):
+    login(username)
+    html = client.get(url).get_data(as_text=True)
     assert "booking_added" in html and "webhook-signature" in html and "standardwebhooks" in html
 
 
@@ -100,25 +92,27 @@ def test_menu_hides_webhooks_from_super_managers(client, login, people):
     assert 'href="/manager/webhooks"' in client.get("/manager/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("method, url", [page for page in PAGES + ADMIN_PAGES if page[0] == "POST"])
-def test_every_form_needs_the_csrf_token(app, client, targets, method, url):
+def csrf_login(client, username: str) -> None:
+    """Log in through the real login form, CSRF token included."""
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"username": username, "password": username + "-pass",
+                                           "csrf_token": token})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("username, pages", [("mgr", PAGES), ("root", ADMIN_PAGES)])
+def test_every_form_needs_the_csrf_token(app, client, targets, username, pages):
     app.config["WTF_CSRF_ENABLED"] = True
-    username = "root" if "/admin/" in url else "mgr"
-    login_page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page).group(1)
-    client.post("/login", data={"username": username, "password": username + "-pass", "csrf_token": token})
-    response = call(client, method, url, targets[username])
-    assert response.status_code == 400
-    with app.app_context():
-        webhook = db.session.get(Webhook, targets[username][0])
-        assert webhook is not None and webhook.enabled and webhook.description == ""
+    csrf_login(client, username)
+    found = statuses(client, [page for page in pages if page[0] == "POST"], targets[username])
+    assert found == {page: 400 for page in found}
+    assert intact(app, targets[username][0])
 
 
 def test_forms_carry_the_csrf_token(app, client, targets):
     app.config["WTF_CSRF_ENABLED"] = True
-    login_page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page).group(1)
-    client.post("/login", data={"username": "mgr", "password": "mgr-pass", "csrf_token": token})
+    csrf_login(client, "mgr")
     webhook_id = targets["mgr"][0]
     for url in ("/manager/webhooks", "/manager/webhooks/new", f"/manager/webhooks/{webhook_id}/edit",
                 f"/manager/webhooks/{webhook_id}/deliveries"):
@@ -127,3 +121,15 @@ def test_forms_carry_the_csrf_token(app, client, targets):
         assert forms, url
         for form in forms:
             assert 'name="csrf_token"' in form, (url, form[:200])
+
+
+def test_a_form_with_its_token_is_accepted(app, client, targets):
+    app.config["WTF_CSRF_ENABLED"] = True
+    csrf_login(client, "mgr")
+    webhook_id = targets["mgr"][0]
+    html = client.get("/manager/webhooks").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = client.post(f"/manager/webhooks/{webhook_id}/toggle",
+                           data={"csrf_token": token, "enabled": "0"})
+    assert response.status_code == 302
+    assert not intact(app, webhook_id)
