@@ -14,8 +14,14 @@ from jomres_like.extensions import db
 from jomres_like.models import BookingNote, Guest, Invoice, OAuthToken, Room, User
 from jomres_like.models.oauth import token_digest
 
-ALL_SCOPES = ("webhooks_get", "properties_get", "properties_set", "bookings_get", "bookings_set",
-              "webhooks_manage")
+ALL_SCOPES = (
+    "webhooks_get",
+    "properties_get",
+    "properties_set",
+    "bookings_get",
+    "bookings_set",
+    "webhooks_manage",
+)
 OWN, OTHER = 1, 3  # the demo's ``manager`` manages 1 and 2, ``manager2`` manages 3
 
 
@@ -40,9 +46,14 @@ class World:
 
     def ids_for(self, key: str, other: bool = False) -> int | None:
         """The id of the record behind a callback's response key (own or other property)."""
-        name = {"contract_details": "booking", "note_details": "note", "guest_details": "guest",
-                "invoice_details": "invoice", "room_details": "room",
-                "blackbooking_details": "black_booking"}.get(key)
+        name = {
+            "contract_details": "booking",
+            "note_details": "note",
+            "guest_details": "guest",
+            "invoice_details": "invoice",
+            "room_details": "room",
+            "blackbooking_details": "black_booking",
+        }.get(key)
         if name is None:
             return None
         return getattr(self, f"other_{name}" if other else name)
@@ -62,8 +73,11 @@ def _fast_password_hashes(monkeypatch):
 
     from jomres_like.models import users
 
-    monkeypatch.setattr(users, "generate_password_hash",
-                        lambda password: security.generate_password_hash(password, method="pbkdf2:sha256:1"))
+    monkeypatch.setattr(
+        users,
+        "generate_password_hash",
+        lambda password: security.generate_password_hash(password, method="pbkdf2:sha256:1"),
+    )
 
 
 @pytest.fixture
@@ -77,9 +91,17 @@ def world(app, demo) -> World:
     with app.app_context():
         own, other = db.session.get(Property, OWN), db.session.get(Property, OTHER)
         far = date.today() + timedelta(days=300)
-        blacks = [create_black_booking(p, {"start": far, "end": far + timedelta(days=2),
-                                           "room_uids": [_first(Room, property_id=p.id).id]})
-                  for p in (own, other)]
+        blacks = [
+            create_black_booking(
+                p,
+                {
+                    "start": far,
+                    "end": far + timedelta(days=2),
+                    "room_uids": [_first(Room, property_id=p.id).id],
+                },
+            )
+            for p in (own, other)
+        ]
         gone_guest = create_guest(own, {"firstname": "Gone", "surname": "Guest"})
         delete_guest(gone_guest)
         gone_room = add_room(own, {"number": "GONE"})
@@ -133,8 +155,11 @@ def token_for(client, app_key):
 
     def factory(username: str, scopes=ALL_SCOPES) -> str:
         client_id, secret = app_key(username, scopes)
-        response = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials"},
-                               headers=basic(client_id, secret))
+        response = client.post(
+            "/jomres/api/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers=basic(client_id, secret),
+        )
         assert response.status_code == 200, response.get_data(as_text=True)
         return response.json["access_token"]
 

@@ -37,7 +37,9 @@ def test_callback_answers_the_record_under_jomres_key(client, world, token_for, 
         assert client.get(other_url, headers=bearer(token)).status_code == 404
 
 
-@pytest.mark.parametrize("event", ["booking_modified", "property_updated", "tariffs_updated", "guest_updated"])
+@pytest.mark.parametrize(
+    "event", ["booking_modified", "property_updated", "tariffs_updated", "guest_updated"]
+)
 def test_a_property_the_owner_does_not_manage_is_403(client, world, token_for, event):
     token = token_for("manager", ["webhooks_get"])
     url, _ = _url(world, event, property_uid=OTHER, other_child=True)
@@ -46,13 +48,16 @@ def test_a_property_the_owner_does_not_manage_is_403(client, world, token_for, e
     assert response.json["meta"]["error_message"]
 
 
-@pytest.mark.parametrize("path", [
-    "/jomres/api/webhooks/999/property_updated",
-    "/jomres/api/webhooks/1/booking_modified/999999",
-    "/jomres/api/webhooks/1/booking_modified/99999999999999",
-    "/jomres/api/webhooks/1/not_an_event/1",
-    "/jomres/api/webhooks/1/booking_modified",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/jomres/api/webhooks/999/property_updated",
+        "/jomres/api/webhooks/1/booking_modified/999999",
+        "/jomres/api/webhooks/1/booking_modified/99999999999999",
+        "/jomres/api/webhooks/1/not_an_event/1",
+        "/jomres/api/webhooks/1/booking_modified",
+    ],
+)
 def test_unknown_things_are_404(client, world, token_for, path):
     token = token_for("manager", ["webhooks_get"])
     response = client.get(path, headers=bearer(token))
@@ -62,10 +67,18 @@ def test_unknown_things_are_404(client, world, token_for, path):
 
 def test_deleted_guest_and_room_are_404(client, world, token_for):
     token = token_for("manager", ["webhooks_get"])
-    assert client.get(f"/jomres/api/webhooks/1/guest_deleted/{world.deleted_guest}",
-                      headers=bearer(token)).status_code == 404
-    assert client.get(f"/jomres/api/webhooks/1/room_deleted/{world.deleted_room}",
-                      headers=bearer(token)).status_code == 404
+    assert (
+        client.get(
+            f"/jomres/api/webhooks/1/guest_deleted/{world.deleted_guest}", headers=bearer(token)
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/jomres/api/webhooks/1/room_deleted/{world.deleted_room}", headers=bearer(token)
+        ).status_code
+        == 404
+    )
 
 
 def test_deleted_property_is_404(app, client, world, token_for):
@@ -82,11 +95,25 @@ def test_deleted_property_is_404(app, client, world, token_for):
 
 def test_contract_details_carry_what_a_remote_system_needs(client, world, token_for):
     token = token_for("manager", ["webhooks_get"])
-    details = client.get(f"/jomres/api/webhooks/1/booking_added/{world.booking}",
-                         headers=bearer(token)).json["data"]["contract_details"]
-    for field in ("arrival", "departure", "firstname", "surname", "email", "tel_mobile", "rooms",
-                  "contract_total", "deposit_paid", "special_reqs", "cancelled", "booked_in", "booked_out",
-                  "notes"):
+    details = client.get(f"/jomres/api/webhooks/1/booking_added/{world.booking}", headers=bearer(token)).json[
+        "data"
+    ]["contract_details"]
+    for field in (
+        "arrival",
+        "departure",
+        "firstname",
+        "surname",
+        "email",
+        "tel_mobile",
+        "rooms",
+        "contract_total",
+        "deposit_paid",
+        "special_reqs",
+        "cancelled",
+        "booked_in",
+        "booked_out",
+        "notes",
+    ):
         assert field in details, field
     assert details["contract_uid"] == world.booking
     assert details["rooms"] and "tariffs" in details["rooms"][0]
@@ -95,23 +122,27 @@ def test_contract_details_carry_what_a_remote_system_needs(client, world, token_
 
 def test_invoice_details_carry_lines(client, world, token_for):
     token = token_for("manager", ["webhooks_get"])
-    invoice = client.get(f"/jomres/api/webhooks/1/invoice_saved/{world.invoice}",
-                         headers=bearer(token)).json["data"]["invoice_details"]
+    invoice = client.get(f"/jomres/api/webhooks/1/invoice_saved/{world.invoice}", headers=bearer(token)).json[
+        "data"
+    ]["invoice_details"]
     assert invoice["lines"] and invoice["lines"][0]["unit_price"] > 0
     assert invoice["total"] == sum(line["total"] for line in invoice["lines"])
 
 
 def test_legacy_note_name_uses_note_uid(client, world, token_for):
     token = token_for("manager", ["webhooks_get"])
-    note = client.get(f"/jomres/api/webhooks/1/booking_note_save/{world.note}",
-                      headers=bearer(token)).json["data"]["note_details"]
+    note = client.get(f"/jomres/api/webhooks/1/booking_note_save/{world.note}", headers=bearer(token)).json[
+        "data"
+    ]["note_details"]
     assert note["note_id"] == world.note
 
 
 def test_no_envelope_header_gives_the_bare_record(client, world, token_for):
     token = token_for("manager", ["webhooks_get"])
-    response = client.get(f"/jomres/api/webhooks/1/guest_updated/{world.guest}",
-                          headers={**bearer(token), "X-JOMRES-NO-ENVELOPE": "1"})
+    response = client.get(
+        f"/jomres/api/webhooks/1/guest_updated/{world.guest}",
+        headers={**bearer(token), "X-JOMRES-NO-ENVELOPE": "1"},
+    )
     assert response.json["guest_uid"] == world.guest
     assert "data" not in response.json
 
@@ -119,8 +150,10 @@ def test_no_envelope_header_gives_the_bare_record(client, world, token_for):
 def test_jomres_style_client(client, world, app_key):
     """Form POST of grant_type=client_credentials to /jomres/api/, then the booking_modified callback."""
     client_id, secret = app_key("manager", ["webhooks_get"])
-    token = client.post("/jomres/api/", data={"grant_type": "client_credentials", "client_id": client_id,
-                                              "client_secret": secret}).json["access_token"]
+    token = client.post(
+        "/jomres/api/",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    ).json["access_token"]
     response = client.get(f"/jomres/api/webhooks/1/booking_modified/{world.booking}", headers=bearer(token))
     assert response.status_code == 200
     assert response.json["data"]["contract_details"]["contract_uid"] == world.booking
@@ -128,17 +161,21 @@ def test_jomres_style_client(client, world, app_key):
 
 def test_super_manager_reads_any_property(client, world, app_key):
     client_id, secret = app_key("super", ["webhooks_get"])
-    token = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials"},
-                        headers=basic(client_id, secret)).json["access_token"]
-    response = client.get(f"/jomres/api/webhooks/{OTHER}/booking_added/{world.other_booking}",
-                          headers=bearer(token))
+    token = client.post(
+        "/jomres/api/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(client_id, secret)
+    ).json["access_token"]
+    response = client.get(
+        f"/jomres/api/webhooks/{OTHER}/booking_added/{world.other_booking}", headers=bearer(token)
+    )
     assert response.status_code == 200
 
 
 def test_record_for_event_is_none_when_gone(app, world):
     with app.app_context():
-        assert records.record_for_event("guest_deleted", {"property_uid": 1, "guest_uid": world.deleted_guest}) \
+        assert (
+            records.record_for_event("guest_deleted", {"property_uid": 1, "guest_uid": world.deleted_guest})
             is None
+        )
         assert records.record_for_event("booking_added", {"property_uid": 1, "contract_uid": "x"}) is None
         assert records.record_for_event("webhook_test", {"webhook_id": 1}) is None
         found = records.record_for_event("booking_added", {"property_uid": 1, "contract_uid": world.booking})

@@ -1,4 +1,4 @@
-"""Data endpoints: properties, bookings (list, create, modify, cancel), tariffs, guests; envelope and errors."""
+"""Data endpoints: properties, bookings (list, create, modify, cancel), tariffs, guests; envelope, errors."""
 
 from __future__ import annotations
 
@@ -23,13 +23,18 @@ def token(world, token_for):
 
 def _free_room(app) -> int:
     with app.app_context():
-        return db.session.scalars(select(Room.id).where(Room.property_id == OWN, Room.deleted.is_(False))).first()
+        return db.session.scalars(
+            select(Room.id).where(Room.property_id == OWN, Room.deleted.is_(False))
+        ).first()
 
 
 def _events(app, name: str) -> list[WebhookEvent]:
     with app.app_context():
-        rows = list(db.session.scalars(select(WebhookEvent).where(WebhookEvent.event == name)
-                                       .order_by(WebhookEvent.id)))
+        rows = list(
+            db.session.scalars(
+                select(WebhookEvent).where(WebhookEvent.event == name).order_by(WebhookEvent.id)
+            )
+        )
         for row in rows:
             db.session.expunge(row)
         return rows
@@ -54,8 +59,10 @@ def test_bookings_list_filters_and_pages(client, token):
     second = client.get("/jomres/api/properties/1/bookings?per_page=1&page=2", headers=bearer(token)).json
     assert first["data"]["bookings"][0]["contract_uid"] != second["data"]["bookings"][0]["contract_uid"]
     today = date.today()
-    window = client.get(f"/jomres/api/properties/1/bookings?from={today + timedelta(days=6)}"
-                        f"&to={today + timedelta(days=9)}", headers=bearer(token)).json["data"]["bookings"]
+    window = client.get(
+        f"/jomres/api/properties/1/bookings?from={today + timedelta(days=6)}&to={today + timedelta(days=9)}",
+        headers=bearer(token),
+    ).json["data"]["bookings"]
     for booking in window:
         assert booking["departure"] > (today + timedelta(days=6)).isoformat()
         assert booking["arrival"] < (today + timedelta(days=9)).isoformat()
@@ -63,28 +70,42 @@ def test_bookings_list_filters_and_pages(client, token):
 
 
 def test_bookings_list_refuses_inverted_dates(client, token):
-    response = client.get("/jomres/api/properties/1/bookings?from=2030-01-10&to=2030-01-01", headers=bearer(token))
+    response = client.get(
+        "/jomres/api/properties/1/bookings?from=2030-01-10&to=2030-01-01", headers=bearer(token)
+    )
     assert response.status_code == 422
 
 
 def test_create_modify_cancel_a_booking(app, client, token):
     room = _free_room(app)
-    created = client.post("/jomres/api/properties/1/bookings", headers=bearer(token), json={
-        "arrival": FAR.isoformat(), "departure": (FAR + timedelta(days=2)).isoformat(), "room_uids": [room],
-        "guest": {"firstname": "Api", "surname": "Guest", "email": "api@example.com"},
-        "contract_total": 250, "special_reqs": "Quiet room"})
+    created = client.post(
+        "/jomres/api/properties/1/bookings",
+        headers=bearer(token),
+        json={
+            "arrival": FAR.isoformat(),
+            "departure": (FAR + timedelta(days=2)).isoformat(),
+            "room_uids": [room],
+            "guest": {"firstname": "Api", "surname": "Guest", "email": "api@example.com"},
+            "contract_total": 250,
+            "special_reqs": "Quiet room",
+        },
+    )
     assert created.status_code == 201, created.get_data(as_text=True)
     booking = created.json["data"]["contract_details"]
     assert booking["surname"] == "Guest" and booking["room_uids"] == [room]
     assert _events(app, "booking_added")[-1].data["contract_uid"] == booking["contract_uid"]
 
     url = f"/jomres/api/properties/1/bookings/{booking['contract_uid']}"
-    changed = client.patch(url, headers=bearer(token), json={"departure": (FAR + timedelta(days=3)).isoformat()})
+    changed = client.patch(
+        url, headers=bearer(token), json={"departure": (FAR + timedelta(days=3)).isoformat()}
+    )
     assert changed.status_code == 200
     assert changed.json["data"]["contract_details"]["departure"] == (FAR + timedelta(days=3)).isoformat()
     modified = _events(app, "booking_modified")[-1]
-    assert modified.event_metadata["changes"]["departure"] == [(FAR + timedelta(days=2)).isoformat(),
-                                                                (FAR + timedelta(days=3)).isoformat()]
+    assert modified.event_metadata["changes"]["departure"] == [
+        (FAR + timedelta(days=2)).isoformat(),
+        (FAR + timedelta(days=3)).isoformat(),
+    ]
 
     cancelled = client.post(url + "/cancel", headers=bearer(token), json={"reason": "Changed plans"})
     assert cancelled.status_code == 200
@@ -98,33 +119,43 @@ def test_rule_errors_write_nothing(app, client, token):
     room = _free_room(app)
     with app.app_context():
         before = db.session.scalar(select(db.func.count(Booking.id)))
-    response = client.post("/jomres/api/properties/1/bookings", headers=bearer(token), json={
-        "arrival": FAR.isoformat(), "departure": FAR.isoformat(), "room_uids": [room], "guest_uid": 1})
+    response = client.post(
+        "/jomres/api/properties/1/bookings",
+        headers=bearer(token),
+        json={"arrival": FAR.isoformat(), "departure": FAR.isoformat(), "room_uids": [room], "guest_uid": 1},
+    )
     assert response.status_code == 422
     assert response.json["errors"]
     with app.app_context():
         assert db.session.scalar(select(db.func.count(Booking.id))) == before
 
 
-@pytest.mark.parametrize("body, status", [
-    ("{not json", 400),
-    ('{"arrival": 5, "departure": "2030-01-02", "room_uids": [1], "guest_uid": 1}', 422),
-    ('{"arrival": "2030-01-01", "departure": "2030-01-02", "room_uids": "1", "guest_uid": 1}', 422),
-    ('{"arrival": "2030-01-01", "departure": "2030-01-02", "room_uids": [1], "surprise": true}', 422),
-    ('[]', 422),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ("{not json", 400),
+        ('{"arrival": 5, "departure": "2030-01-02", "room_uids": [1], "guest_uid": 1}', 422),
+        ('{"arrival": "2030-01-01", "departure": "2030-01-02", "room_uids": "1", "guest_uid": 1}', 422),
+        ('{"arrival": "2030-01-01", "departure": "2030-01-02", "room_uids": [1], "surprise": true}', 422),
+        ("[]", 422),
+    ],
+)
 def test_malformed_bodies_are_4xx_with_a_message(client, token, body, status):
-    response = client.post("/jomres/api/properties/1/bookings", headers=bearer(token), data=body,
-                           content_type="application/json")
+    response = client.post(
+        "/jomres/api/properties/1/bookings", headers=bearer(token), data=body, content_type="application/json"
+    )
     assert response.status_code == status
     assert response.json["error_message"]
     assert response.json["meta"]["code"] == status
 
 
 def test_oversized_body_is_413_in_the_envelope(client, token):
-    response = client.post("/jomres/api/properties/1/bookings", headers=bearer(token),
-                           data='{"special_reqs": "' + "x" * (2 * 1024 * 1024) + '"}',
-                           content_type="application/json")
+    response = client.post(
+        "/jomres/api/properties/1/bookings",
+        headers=bearer(token),
+        data='{"special_reqs": "' + "x" * (2 * 1024 * 1024) + '"}',
+        content_type="application/json",
+    )
     assert response.status_code == 413
     assert response.json["meta"]["code"] == 413
 
@@ -139,7 +170,9 @@ def test_wrong_method_is_405_in_the_envelope(client, token):
 def test_tariffs_read_and_replace(app, client, token):
     tariffs = client.get("/jomres/api/properties/1/tariffs", headers=bearer(token)).json
     assert tariffs["data"]["property_tariffs"]["tariffs"]
-    new = [{"room_type": "Double", "start_date": "2031-01-01", "end_date": "2031-12-31", "rate_per_night": 120}]
+    new = [
+        {"room_type": "Double", "start_date": "2031-01-01", "end_date": "2031-12-31", "rate_per_night": 120}
+    ]
     response = client.put("/jomres/api/properties/1/tariffs", headers=bearer(token), json={"tariffs": new})
     assert response.status_code == 200
     saved = response.json["data"]["property_tariffs"]["tariffs"]

@@ -16,8 +16,11 @@ def token(world, token_for):
 
 
 def _create(client, token, **values):
-    return client.post("/jomres/api/webhook_subscriptions", headers=bearer(token),
-                       json={"url": HOOK, "events": ["booking_modified"], **values})
+    return client.post(
+        "/jomres/api/webhook_subscriptions",
+        headers=bearer(token),
+        json={"url": HOOK, "events": ["booking_modified"], **values},
+    )
 
 
 def test_create_returns_the_secret_once(client, token):
@@ -35,21 +38,26 @@ def test_create_returns_the_secret_once(client, token):
 
 
 def test_basic_auth_password_is_never_returned(client, token):
-    created = _create(client, token, auth_method="basic",
-                      auth_settings={"username": "pms", "password": "hunter2-secret"})
+    created = _create(
+        client, token, auth_method="basic", auth_settings={"username": "pms", "password": "hunter2-secret"}
+    )
     assert created.status_code == 201, created.get_data(as_text=True)
     assert "hunter2-secret" not in created.get_data(as_text=True)
     sub_id = created.json["data"]["webhook_subscription"]["id"]
-    assert "hunter2-secret" not in client.get(f"/jomres/api/webhook_subscriptions/{sub_id}",
-                                              headers=bearer(token)).get_data(as_text=True)
+    assert "hunter2-secret" not in client.get(
+        f"/jomres/api/webhook_subscriptions/{sub_id}", headers=bearer(token)
+    ).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("values, field", [
-    ({"events": ["no_such_event"]}, "events"),
-    ({"auth_method": "carrier_pigeon"}, "auth_method"),
-    ({"url": "ftp://example.com/x"}, "url"),
-    ({"mode": "sometimes"}, "mode"),
-])
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ({"events": ["no_such_event"]}, "events"),
+        ({"auth_method": "carrier_pigeon"}, "auth_method"),
+        ({"url": "ftp://example.com/x"}, "url"),
+        ({"mode": "sometimes"}, "mode"),
+    ],
+)
 def test_invalid_subscriptions_are_422(client, token, values, field):
     response = _create(client, token, **values)
     assert response.status_code == 422
@@ -58,21 +66,30 @@ def test_invalid_subscriptions_are_422(client, token, values, field):
 
 def test_update_and_delete(client, token):
     sub_id = _create(client, token).json["data"]["webhook_subscription"]["id"]
-    changed = client.patch(f"/jomres/api/webhook_subscriptions/{sub_id}", headers=bearer(token),
-                           json={"enabled": False, "include_record": True})
+    changed = client.patch(
+        f"/jomres/api/webhook_subscriptions/{sub_id}",
+        headers=bearer(token),
+        json={"enabled": False, "include_record": True},
+    )
     assert changed.status_code == 200
     assert changed.json["data"]["webhook_subscription"]["enabled"] is False
     assert changed.json["data"]["webhook_subscription"]["include_record"] is True
-    assert client.delete(f"/jomres/api/webhook_subscriptions/{sub_id}", headers=bearer(token)).status_code == 200
+    assert (
+        client.delete(f"/jomres/api/webhook_subscriptions/{sub_id}", headers=bearer(token)).status_code == 200
+    )
     assert client.get(f"/jomres/api/webhook_subscriptions/{sub_id}", headers=bearer(token)).status_code == 404
 
 
 def test_another_managers_subscription_is_404(client, world, token, token_for):
     sub_id = _create(client, token).json["data"]["webhook_subscription"]["id"]
     theirs = token_for("manager2")
-    assert client.get(f"/jomres/api/webhook_subscriptions/{sub_id}", headers=bearer(theirs)).status_code == 404
-    assert client.delete(f"/jomres/api/webhook_subscriptions/{sub_id}",
-                         headers=bearer(theirs)).status_code == 404
+    assert (
+        client.get(f"/jomres/api/webhook_subscriptions/{sub_id}", headers=bearer(theirs)).status_code == 404
+    )
+    assert (
+        client.delete(f"/jomres/api/webhook_subscriptions/{sub_id}", headers=bearer(theirs)).status_code
+        == 404
+    )
 
 
 def test_super_managers_cannot_manage_webhooks(client, world, token_for):

@@ -1,4 +1,4 @@
-"""Tokens: client credentials by Basic and form fields, Jomres' form POST, scopes, lifetime, revoke, introspect."""
+"""Tokens: client credentials (Basic, form fields, Jomres' form POST), scopes, lifetime, revocation."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ pytestmark = pytest.mark.usefixtures("demo")
 
 def test_token_by_http_basic(client, app_key):
     client_id, secret = app_key("manager", ["bookings_get", "webhooks_get"])
-    response = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials"},
-                           headers=basic(client_id, secret))
+    response = client.post(
+        "/jomres/api/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(client_id, secret)
+    )
     assert response.status_code == 200
     body = response.json
     assert body["token_type"] == "Bearer"
@@ -28,16 +29,20 @@ def test_token_by_http_basic(client, app_key):
 
 def test_token_by_form_fields(client, app_key):
     client_id, secret = app_key("manager", ["bookings_get"])
-    response = client.post("/jomres/api/oauth/token", data={
-        "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
+    response = client.post(
+        "/jomres/api/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
     assert response.status_code == 200
     assert response.json["scope"] == "bookings_get"
 
 
 def test_jomres_form_post_to_api_root(client, app_key):
     client_id, secret = app_key("manager", ["webhooks_get"])
-    response = client.post("/jomres/api/", data={
-        "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
+    response = client.post(
+        "/jomres/api/",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
     assert response.status_code == 200
     assert response.json["access_token"]
 
@@ -50,8 +55,11 @@ def test_api_root_refuses_json_posts(client):
 
 def test_wrong_secret_is_invalid_client(client, app_key):
     client_id, _ = app_key("manager", ["bookings_get"])
-    response = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials"},
-                           headers=basic(client_id, "not-the-secret"))
+    response = client.post(
+        "/jomres/api/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic(client_id, "not-the-secret"),
+    )
     assert response.status_code == 401
     assert response.json["error"] == "invalid_client"
     assert response.json["meta"]["error_message"]
@@ -59,17 +67,20 @@ def test_wrong_secret_is_invalid_client(client, app_key):
 
 def test_unknown_grant_type_is_refused(client, app_key):
     client_id, secret = app_key("manager", ["bookings_get"])
-    response = client.post("/jomres/api/oauth/token", data={"grant_type": "password"},
-                           headers=basic(client_id, secret))
+    response = client.post(
+        "/jomres/api/oauth/token", data={"grant_type": "password"}, headers=basic(client_id, secret)
+    )
     assert response.status_code == 400
     assert response.json["error"] == "unsupported_grant_type"
 
 
 def test_scope_the_key_lacks_is_invalid_scope(client, app_key):
     client_id, secret = app_key("manager", ["bookings_get"])
-    response = client.post("/jomres/api/oauth/token",
-                           data={"grant_type": "client_credentials", "scope": "bookings_get bookings_set"},
-                           headers=basic(client_id, secret))
+    response = client.post(
+        "/jomres/api/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "bookings_get bookings_set"},
+        headers=basic(client_id, secret),
+    )
     assert response.status_code == 400
     assert response.json["error"] == "invalid_scope"
     with client.application.app_context():
@@ -78,9 +89,11 @@ def test_scope_the_key_lacks_is_invalid_scope(client, app_key):
 
 def test_narrower_scope_is_granted(client, app_key):
     client_id, secret = app_key("manager", ["bookings_get", "webhooks_get"])
-    response = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials",
-                                                             "scope": "webhooks_get"},
-                           headers=basic(client_id, secret))
+    response = client.post(
+        "/jomres/api/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "webhooks_get"},
+        headers=basic(client_id, secret),
+    )
     assert response.json["scope"] == "webhooks_get"
     token = response.json["access_token"]
     assert client.get("/jomres/api/properties/1/bookings", headers=bearer(token)).status_code == 403
@@ -89,15 +102,17 @@ def test_narrower_scope_is_granted(client, app_key):
 def test_lifetime_comes_from_config(app, client, app_key):
     app.config["JOMRES_TOKEN_LIFETIME"] = 120
     client_id, secret = app_key("manager", ["bookings_get"])
-    response = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials"},
-                           headers=basic(client_id, secret))
+    response = client.post(
+        "/jomres/api/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(client_id, secret)
+    )
     assert response.json["expires_in"] == 120
 
 
 def test_secrets_and_tokens_are_stored_hashed(app, client, app_key):
     client_id, secret = app_key("manager", ["bookings_get"])
-    token = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials"},
-                        headers=basic(client_id, secret)).json["access_token"]
+    token = client.post(
+        "/jomres/api/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(client_id, secret)
+    ).json["access_token"]
     with app.app_context():
         key = db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
         row = db.session.scalar(select(OAuthToken))
@@ -107,10 +122,13 @@ def test_secrets_and_tokens_are_stored_hashed(app, client, app_key):
 
 def test_revoked_token_stops_working(client, app_key):
     client_id, secret = app_key("manager", ["bookings_get"])
-    token = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials"},
-                        headers=basic(client_id, secret)).json["access_token"]
+    token = client.post(
+        "/jomres/api/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(client_id, secret)
+    ).json["access_token"]
     assert client.get("/jomres/api/properties/1/guests", headers=bearer(token)).status_code == 200
-    response = client.post("/jomres/api/oauth/revoke", data={"token": token}, headers=basic(client_id, secret))
+    response = client.post(
+        "/jomres/api/oauth/revoke", data={"token": token}, headers=basic(client_id, secret)
+    )
     assert response.status_code == 200
     refused = client.get("/jomres/api/properties/1/guests", headers=bearer(token))
     assert refused.status_code == 401
@@ -120,27 +138,35 @@ def test_revoked_token_stops_working(client, app_key):
 def test_another_key_cannot_revoke_my_token(client, app_key):
     mine, my_secret = app_key("manager", ["bookings_get"])
     theirs, their_secret = app_key("manager2", ["bookings_get"])
-    token = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials"},
-                        headers=basic(mine, my_secret)).json["access_token"]
-    response = client.post("/jomres/api/oauth/revoke", data={"token": token}, headers=basic(theirs, their_secret))
+    token = client.post(
+        "/jomres/api/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(mine, my_secret)
+    ).json["access_token"]
+    response = client.post(
+        "/jomres/api/oauth/revoke", data={"token": token}, headers=basic(theirs, their_secret)
+    )
     assert response.status_code == 400
     assert client.get("/jomres/api/properties/1/guests", headers=bearer(token)).status_code == 200
 
 
 def test_introspection(app, client, app_key):
     client_id, secret = app_key("manager", ["bookings_get"])
-    token = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials"},
-                        headers=basic(client_id, secret)).json["access_token"]
-    active = client.post("/jomres/api/oauth/introspect", data={"token": token}, headers=basic(client_id, secret))
+    token = client.post(
+        "/jomres/api/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(client_id, secret)
+    ).json["access_token"]
+    active = client.post(
+        "/jomres/api/oauth/introspect", data={"token": token}, headers=basic(client_id, secret)
+    )
     assert active.status_code == 200
     assert active.json["active"] is True
     assert active.json["scope"] == "bookings_get"
     assert active.json["username"] == "manager"
     expire(app, token)
-    assert client.post("/jomres/api/oauth/introspect", data={"token": token},
-                       headers=basic(client_id, secret)).json == {"active": False}
-    assert client.post("/jomres/api/oauth/introspect", data={"token": "nonsense"},
-                       headers=basic(client_id, secret)).json == {"active": False}
+    assert client.post(
+        "/jomres/api/oauth/introspect", data={"token": token}, headers=basic(client_id, secret)
+    ).json == {"active": False}
+    assert client.post(
+        "/jomres/api/oauth/introspect", data={"token": "nonsense"}, headers=basic(client_id, secret)
+    ).json == {"active": False}
 
 
 def test_owner_who_is_no_longer_a_manager_gets_no_token(app, client, app_key):
@@ -151,8 +177,9 @@ def test_owner_who_is_no_longer_a_manager_gets_no_token(app, client, app_key):
         user = db.session.scalar(select(User).where(User.username == "manager"))
         user.role = "registered"
         db.session.commit()
-    response = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials"},
-                           headers=basic(client_id, secret))
+    response = client.post(
+        "/jomres/api/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(client_id, secret)
+    )
     assert response.status_code == 400
     assert response.json["error"] == "unauthorized_client"
 
@@ -167,17 +194,25 @@ def test_token_endpoint_is_rate_limited(app_config):
         db.session.commit()
         client_id = key.client_id
     client = app.test_client()
-    statuses = [client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials"},
-                            headers=basic(client_id, secret)).status_code for _ in range(4)]
+    statuses = [
+        client.post(
+            "/jomres/api/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers=basic(client_id, secret),
+        ).status_code
+        for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
-    limited = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials"},
-                          headers=basic(client_id, secret))
+    limited = client.post(
+        "/jomres/api/oauth/token", data={"grant_type": "client_credentials"}, headers=basic(client_id, secret)
+    )
     assert limited.json["meta"]["code"] == 429
     assert "Retry-After" in limited.headers or "X-RateLimit-Reset" in limited.headers
 
 
 def test_token_endpoint_answers_oversized_bodies_with_413(client):
-    response = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials",
-                                                             "scope": "x" * (2 * 1024 * 1024)})
+    response = client.post(
+        "/jomres/api/oauth/token", data={"grant_type": "client_credentials", "scope": "x" * (2 * 1024 * 1024)}
+    )
     assert response.status_code == 413
     assert response.json["meta"]["code"] == 413
