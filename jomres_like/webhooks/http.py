@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 
 import requests
+import urllib3
 from flask import current_app, has_app_context
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -200,16 +201,26 @@ def describe_exception(exc: BaseException) -> str:
 
 
 def _read_capped(response: requests.Response, deadline: float) -> bytes:
-    """Read at most MAX_RESPONSE_BYTES of the answer, stopping at ``deadline``."""
+    """Read at most MAX_RESPONSE_BYTES of the answer, giving up once ``deadline`` has passed.
+
+    ``read1`` returns whatever has arrived, so a receiver trickling its answer is cut off at the deadline
+    (late by at most one socket read timeout).
+    """
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_content(chunk_size=4096):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= MAX_RESPONSE_BYTES:
-            break
+    while size < MAX_RESPONSE_BYTES:
         if time.monotonic() > deadline:
             raise requests.exceptions.ReadTimeout("total deadline passed while reading the answer")
+        try:
+            chunk = response.raw.read1(MAX_RESPONSE_BYTES - size, decode_content=True)
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
+            raise requests.exceptions.ReadTimeout(exc) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise requests.exceptions.ConnectionError(exc) from exc
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
     return b"".join(chunks)[:MAX_RESPONSE_BYTES]
 
 

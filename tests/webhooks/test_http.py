@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -20,6 +21,14 @@ def app_config(app_config):
     app_config.update(JOMRES_DEVELOPMENT=False, JOMRES_WEBHOOK_ALLOWED_NETWORKS=("127.0.0.1/32",),
                       JOMRES_WEBHOOK_CONNECT_TIMEOUT=1.0, JOMRES_WEBHOOK_TIMEOUT=0.5)
     return app_config
+
+
+@pytest.fixture
+def release():
+    """An event slow handlers wait on (at most 1.5 s); set when the test ends so the shared server is free."""
+    event = threading.Event()
+    yield event
+    event.set()
 
 
 def test_a_2xx_answer_is_a_success_with_status_duration_and_excerpt(ctx, httpserver):
@@ -47,9 +56,9 @@ def test_a_refused_connection_is_a_failure(ctx):
     assert (result.ok, result.status_code, result.error) == (False, None, "Connection refused")
 
 
-def test_a_receiver_slower_than_the_timeout_fails_within_bounds(ctx, httpserver):
+def test_a_receiver_slower_than_the_timeout_fails_within_bounds(ctx, httpserver, release):
     def slow(request):
-        time.sleep(1.5)
+        release.wait(1.5)
         return Response("late")
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
@@ -62,11 +71,12 @@ def test_a_receiver_slower_than_the_timeout_fails_within_bounds(ctx, httpserver)
     assert elapsed < 1.4
 
 
-def test_a_trickling_answer_is_cut_at_the_total_deadline(ctx, httpserver):
+def test_a_trickling_answer_is_cut_at_the_total_deadline(ctx, httpserver, release):
     def trickle(request):
         def body():
             for _ in range(20):
-                time.sleep(0.15)
+                if release.wait(0.15):
+                    return
                 yield b"x" * 10
 
         return Response(body(), status=200)
@@ -77,6 +87,22 @@ def test_a_trickling_answer_is_cut_at_the_total_deadline(ctx, httpserver):
     assert result.ok is False
     assert result.error == "Timed out waiting for the answer"
     assert time.monotonic() - started < 2.5
+
+
+def test_a_receiver_that_stalls_in_the_middle_of_its_answer_times_out(ctx, httpserver, release):
+    def stall(request):
+        def body():
+            yield b"partial"
+            release.wait(1.5)
+            yield b"rest"
+
+        return Response(body(), status=200)
+
+    httpserver.expect_request("/stall").respond_with_handler(stall)
+    started = time.monotonic()
+    result = http.post(httpserver.url_for("/stall"), b"{}", {})
+    assert (result.ok, result.error) == (False, "Timed out waiting for the answer")
+    assert time.monotonic() - started < 1.4
 
 
 def test_retry_after_in_seconds_is_parsed(ctx, httpserver):

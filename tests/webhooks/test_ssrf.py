@@ -82,22 +82,18 @@ def app_config(app_config):
 
 @pytest.fixture
 def resolver(monkeypatch):
-    """Fake DNS: ``resolver["name"] = ["1.2.3.4", ...]``; IP literals resolve to themselves, names fail."""
+    """Fake DNS for the SSRF module only: ``resolver["name"] = ["1.2.3.4", ...]``; literals resolve to
+    themselves, other names do not resolve. The process's own resolver (database drivers) is untouched."""
     table: dict[str, list[str]] = {}
 
-    def fake_getaddrinfo(host, port, *args, **kwargs):
+    def fake_resolve(host, port):
         literal = ssrf.literal_address(host)
         addresses = [str(literal)] if literal is not None else table.get(host.lower().rstrip("."))
         if not addresses:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        result = []
-        for address in addresses:
-            family = socket.AF_INET6 if ":" in address else socket.AF_INET
-            sockaddr = (address, port, 0, 0) if family == socket.AF_INET6 else (address, port)
-            result.append((family, socket.SOCK_STREAM, 6, "", sockaddr))
-        return result
+        return [(socket.AF_INET6 if ":" in address else socket.AF_INET, address) for address in addresses]
 
-    monkeypatch.setattr(ssrf.socket, "getaddrinfo", fake_getaddrinfo)
+    monkeypatch.setattr(ssrf, "resolve", fake_resolve)
     return table
 
 
@@ -187,9 +183,9 @@ def test_the_checked_address_is_the_one_connected_to(ctx, monkeypatch):
     answers = iter([["93.184.216.34"], ["127.0.0.1"], ["127.0.0.1"]])
     lookups: list[str] = []
 
-    def rebinding_getaddrinfo(host, port, *args, **kwargs):
+    def rebinding_resolve(host, port):
         lookups.append(host)
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers)[0], port))]
+        return [(socket.AF_INET, next(answers)[0])]
 
     connected: list[str] = []
 
@@ -197,7 +193,7 @@ def test_the_checked_address_is_the_one_connected_to(ctx, monkeypatch):
         connected.append(address[0])
         raise ConnectionRefusedError("not in tests")
 
-    monkeypatch.setattr(ssrf.socket, "getaddrinfo", rebinding_getaddrinfo)
+    monkeypatch.setattr(ssrf, "resolve", rebinding_resolve)
     monkeypatch.setattr(http, "create_connection", no_network)
     result = http.post("http://rebind.example.com/", b"{}", {})
     assert result.ok is False
