@@ -156,8 +156,8 @@ class Responder:
         except ValueError:
             log.warning("Rejected webhook %s: the body is not JSON", webhook_id)
             return {**summary, "error": "body is not JSON"}
-        event = headers.get("x-jomres-event", "")
-        log.info("Received webhook %s event %s (signature %s): %s", webhook_id, _short(event, 64) or "-",
+        event = headers.get("x-jomres-event") or _event_name(payload)
+        log.info("Received webhook %s event %s (signature %s): %s", webhook_id, _short(event, 64) or "?",
                  {True: "verified", None: "not checked"}[summary["verified"]], _short(text, 1000))
         try:
             task, property_uid, record_id = callback_target(payload)
@@ -177,6 +177,14 @@ class Responder:
         log.log(level, "Callback %s returned %s in %s ms%s: %s", result.url, result.status, result.elapsed_ms,
                 " (after a new token)" if result.token_refreshed else "", result.excerpt or "(empty)")
         return {**summary, "callback": result.url, "callback_status": result.status}
+
+
+def _event_name(payload: Any) -> str:
+    """The event a body names (``event``, else Jomres' ``data.task``), for the log only."""
+    if not isinstance(payload, dict):
+        return ""
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    return str(payload.get("event") or data.get("task") or "")
 
 
 def _short(value: str, limit: int = 100) -> str:

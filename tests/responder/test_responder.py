@@ -97,7 +97,7 @@ def test_jomres_payload_with_only_data_is_called_back(fake_api, start_responder)
     assert response.json()["callback_status"] == 200
     assert response.json()["verified"] is None
     assert len(_callback_requests(fake_api)) == 1
-    assert "(signature not checked)" in log_file.read_text()
+    assert "event booking_modified (signature not checked)" in log_file.read_text()
 
 
 def test_token_is_cached_between_webhooks(fake_api, start_responder):
