@@ -6,9 +6,11 @@ The site runs in development mode so loopback URLs are accepted: nothing here ev
 from __future__ import annotations
 
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from flask import has_app_context
 
 from jomres_like.extensions import db
 from jomres_like.models import ROLE_ADMIN, ROLE_REGISTERED, ROLE_SUPER, DeliveryAttempt, User, WebhookDelivery
@@ -56,6 +58,16 @@ def user(username: str) -> User:
     return db.session.query(User).filter_by(username=username).one()
 
 
+@contextmanager
+def _in_context(app):
+    """The current app context (a service test's, so its session sees the rows), or a new one."""
+    if has_app_context():
+        yield
+    else:
+        with app.app_context():
+            yield
+
+
 @pytest.fixture
 def make_webhook(app, people):
     """``make_webhook("mgr", **values)`` -> ``(webhook_id, secret)``, created through the service."""
@@ -63,7 +75,7 @@ def make_webhook(app, people):
     def factory(owner: str = "mgr", **values):
         from jomres_like.webhooks import service
 
-        with app.app_context():
+        with _in_context(app):
             webhook, secret = service.create_webhook(user(owner), {"url": URL, **values})
             db.session.commit()
             return webhook.id, secret
@@ -77,7 +89,7 @@ def make_delivery(app):
 
     def factory(webhook_id: int, status: str = "failed", codes=(500,), event: str = "booking_added",
                 excerpt: str = "upstream broke"):
-        with app.app_context():
+        with _in_context(app):
             started = utcnow() - timedelta(minutes=10)
             delivery = WebhookDelivery(
                 message_id="msg_" + secrets.token_hex(13), webhook_id=webhook_id, event=event,
