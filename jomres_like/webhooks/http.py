@@ -200,6 +200,18 @@ def describe_exception(exc: BaseException) -> str:
     return f"Request failed ({type(exc).__name__})"
 
 
+def _decode(content: bytes, encoding: str | None) -> str:
+    try:
+        return content.decode(encoding or "utf-8", errors="replace")
+    except LookupError:  # an unknown charset named by the receiver
+        return content.decode("utf-8", errors="replace")
+
+
+def printable(text: str) -> str:
+    """``text`` without NUL and other control characters (they cannot be stored in every database)."""
+    return "".join(char if char.isprintable() or char in "\n\t" else " " for char in text)
+
+
 def _read_capped(response: requests.Response, deadline: float) -> bytes:
     """Read at most MAX_RESPONSE_BYTES of the answer, giving up once ``deadline`` has passed.
 
@@ -253,7 +265,7 @@ def send(method: str, url: str, *, body: bytes | None = None, headers: dict | No
             session.close()
     duration = int((time.monotonic() - started) * 1000)
     status = response.status_code
-    excerpt = redact(content.decode(response.encoding or "utf-8", errors="replace"), secrets)[:EXCERPT_CHARS]
+    excerpt = printable(redact(_decode(content, response.encoding), secrets))[:EXCERPT_CHARS]
     result = AttemptResult(ok=200 <= status < 300, status_code=status, duration_ms=duration,
                            response_excerpt=excerpt, gone=status == 410,
                            retry_after=parse_retry_after(response.headers.get("Retry-After")))

@@ -10,6 +10,7 @@ checks *every* address with :func:`check_address` and connects to exactly the ad
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -43,6 +44,7 @@ BLOCKED_NETWORKS: tuple[IPNetwork, ...] = tuple(
     )
 )
 
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 
 
@@ -193,6 +195,16 @@ def _refuses_local_names(policy: AddressPolicy) -> bool:
     return not any(ipaddress.ip_address("127.0.0.1") in network for network in policy.allowed)
 
 
+def _valid_hostname(host: str) -> bool:
+    """Whether ``host`` is a syntactically valid DNS name (international names included)."""
+    try:
+        ascii_host = host.rstrip(".").encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.split(".")
+    return len(ascii_host) <= 253 and all(_LABEL.fullmatch(label) for label in labels)
+
+
 def validate_url(url: str, *, development: bool) -> str:
     """The save-time check of a webhook URL; returns it cleaned or raises ValidationError (field ``url``).
 
@@ -221,6 +233,8 @@ def validate_url(url: str, *, development: bool) -> str:
         raise ValidationError("Put credentials in the auth method's settings, not in the URL.", field="url")
     if parts.fragment:
         raise ValidationError("The URL must not contain a fragment (#...).", field="url")
+    if literal_address(host) is None and not _valid_hostname(host):
+        raise ValidationError("The URL's host name is not valid.", field="url")
     policy = current_policy(development)
     port = port or (443 if parts.scheme.lower() == "https" else 80)
     literal = literal_address(host)

@@ -142,6 +142,23 @@ def test_the_excerpt_never_contains_the_signing_secret(hook, httpserver):
     assert hook.plain_secret.removeprefix("whsec_") not in result.response_excerpt
 
 
+def test_any_answer_can_be_recorded_as_an_attempt(hook, httpserver):
+    """NUL bytes, emoji, odd charsets: the excerpt is stored on every database."""
+    from jomres_like.models import DeliveryAttempt
+
+    odd = "nul\x00 bell\x07 emoji 🎉 é\r\nline".encode() + b"\xff\xfe"
+    httpserver.expect_request("/hook").respond_with_response(
+        Response(odd, 500, content_type="text/plain; charset=no-such-charset"))
+    delivery = make_delivery(hook)
+    result = deliver(delivery, hook)
+    assert result.response_excerpt.startswith("nul  bell  emoji 🎉 é")
+    db.session.add(DeliveryAttempt(delivery_id=delivery.id, number=1, status_code=result.status_code,
+                                   response_excerpt=result.response_excerpt, error=result.error))
+    db.session.commit()
+    stored = db.session.scalars(db.select(DeliveryAttempt)).one()
+    assert stored.response_excerpt == result.response_excerpt
+
+
 def test_request_parts_are_the_documented_headers(hook):
     body, headers = request_parts(make_delivery(hook), hook)
     assert set(headers) == {"Content-Type", "User-Agent", "X-Jomres-Event", "webhook-id", "webhook-timestamp",

@@ -70,6 +70,11 @@ MALFORMED = [
     "http://example.com:99999/",
     "http://example.com/#fragment",
     "http://example.com/" + "a" * 2100,
+    "http://[::1/",
+    "http://" + "a" * 300 + ".example.com/",
+    "https://exa\u0000mple.com/",
+    "http://-bad-.example.com/",
+    "http://a..b.example.com/",
 ]
 
 
@@ -150,6 +155,11 @@ def test_public_addresses_and_names_are_accepted(ctx, resolver):
     resolver["hooks.example.com"] = ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"]
     assert ssrf.validate_url(" https://hooks.example.com/in ", development=False) == "https://hooks.example.com/in"
     assert ssrf.validate_url("http://8.8.8.8:8080/x?y=1", development=False) == "http://8.8.8.8:8080/x?y=1"
+    resolver["bücher.example"] = ["93.184.216.34"]
+    assert ssrf.validate_url("https://bücher.example/hook", development=False)
+    resolver["bücher.example"] = ["10.0.0.1"]
+    with pytest.raises(ValidationError):
+        ssrf.validate_url("https://bücher.example/hook", development=False)
 
 
 def test_a_name_that_does_not_resolve_yet_is_accepted_and_checked_at_connect_time(ctx, resolver, connections):
