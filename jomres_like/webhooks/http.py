@@ -193,6 +193,8 @@ def describe_exception(exc: BaseException) -> str:
             return "The host name does not resolve"
         if "Connection refused" in text:
             return "Connection refused"
+        if "reset by peer" in text or "RemoteDisconnected" in text or "closed connection" in text:
+            return "The receiver closed the connection without an answer"
         return "Connection failed"
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                         requests.exceptions.InvalidSchema)):
@@ -255,9 +257,10 @@ def send(method: str, url: str, *, body: bytes | None = None, headers: dict | No
             content = _read_capped(response, started + connect_timeout + total_timeout)
         finally:
             response.close()
-    except requests.exceptions.RequestException as exc:
+    except (requests.exceptions.RequestException, ValueError) as exc:  # ValueError: URLs urllib3 refuses
         duration = int((time.monotonic() - started) * 1000)
-        reason = describe_exception(exc)
+        reason = describe_exception(exc) if isinstance(exc, requests.exceptions.RequestException) else (
+            "The URL is not valid")
         log.warning("Failed to deliver to %s after %s ms: %s", url, duration, reason)
         return AttemptResult.failure(reason, duration)
     finally:
@@ -272,7 +275,7 @@ def send(method: str, url: str, *, body: bytes | None = None, headers: dict | No
     if 300 <= status < 400:
         result.error = "Redirect not followed (webhooks must answer 2xx)"
     elif not result.ok:
-        result.error = f"HTTP {status} {response.reason or ''}".strip()[:ERROR_CHARS]
+        result.error = printable(f"HTTP {status} {response.reason or ''}".strip())[:ERROR_CHARS]
     if log_traffic:
         log.info("Received back from %s %s in %s ms", url, status, duration)
         if not result.ok:

@@ -163,8 +163,29 @@ def test_a_session_that_follows_redirects_is_still_guarded(ctx, httpserver):
     assert reason == "Refused by the SSRF policy: 10.0.0.1 is a private address"
 
 
+def test_a_receiver_that_hangs_up_without_answering_is_a_failure(ctx):
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+
+        def hang_up():
+            connection, _ = listener.accept()
+            connection.recv(65536)
+            connection.close()
+
+        thread = threading.Thread(target=hang_up, daemon=True)
+        thread.start()
+        result = http.post(f"http://127.0.0.1:{port}/hook", b"{}", {})
+        thread.join(timeout=5)
+    assert (result.ok, result.status_code) == (False, None)
+    assert result.error == "The receiver closed the connection without an answer"
+
+
 def test_invalid_urls_fail_cleanly(ctx):
-    for url in ("not a url", "ftp://127.0.0.1/x", "http://"):
+    for url in ("not a url", "ftp://127.0.0.1/x", "http://", "http://a..b/", "http://[::1/", "http://127.0.0.1:99999/"):
         result = http.post(url, b"{}", {})
         assert result.ok is False
         assert result.error

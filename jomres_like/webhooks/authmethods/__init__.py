@@ -199,6 +199,7 @@ def get_processor(name: str) -> Callable[[WebhookDelivery, Webhook], AttemptResu
         raise UnknownProcessor(f"Failed to find {name!r}")
 
     def processor(delivery: WebhookDelivery, webhook: Webhook) -> AttemptResult:
+        """Sign and send the stored delivery now."""
         # deliver() looks the method up from the webhook; imported here because delivery imports this registry
         from ..delivery import deliver
 
