@@ -19,7 +19,8 @@ def _fail(error: ServiceError) -> None:
 
 
 @click.command("setup")
-@click.option("--demo/--no-demo", default=None, help="Seed demo data on an empty database (default: JOMRES_DEMO).")
+@click.option("--demo/--no-demo", default=None, help="Seed demo data on an empty database (default: JOMRES_DEMO).",
+)
 def setup_command(demo: bool | None) -> None:
     """Create or upgrade the database, then seed the demo data on an empty database."""
     from flask_migrate import stamp, upgrade
@@ -68,17 +69,18 @@ def list_users_command() -> None:
 
     for user in db.session.scalars(select(User).order_by(User.id)):
         props = ",".join(str(p.id) for p in user.properties) or "-"
-        click.echo(f"{user.id}\t{user.username}\t{user.role}\t{'active' if user.active else 'inactive'}\t{props}")
+        state = "active" if user.active else "inactive"
+        click.echo(f"{user.id}\t{user.username}\t{user.role}\t{state}\t{props}")
 
 
 def init_app(app: Flask) -> None:
-    """Register the commands."""
-    app.cli.add_command(setup_command)
-    app.cli.add_command(users_cli)
+    """Register the core commands and those of the webhook, API and responder packages."""
+    from .oauth.cli import init_app as init_oauth_cli
+    from .responder.cli import init_app as init_responder_cli
     from .webhooks.cli import init_app as init_webhook_cli
 
+    app.cli.add_command(setup_command)
+    app.cli.add_command(users_cli)
     init_webhook_cli(app)
-    from .oauth.cli import init_app as init_oauth_cli
-
     init_oauth_cli(app)
-    from .responder.cli import init_app as init_responder_cli; init_responder_cli(app)  # noqa: E702
+    init_responder_cli(app)
