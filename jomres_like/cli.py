@@ -19,7 +19,8 @@ def _fail(error: ServiceError) -> None:
 
 
 @click.command("setup")
-@click.option("--demo/--no-demo", default=None, help="Seed demo data on an empty database (default: JOMRES_DEMO).",
+@click.option(
+    "--demo/--no-demo", default=None, help="Seed demo data on an empty database (default: JOMRES_DEMO)."
 )
 def setup_command(demo: bool | None) -> None:
     """Create or upgrade the database, then seed the demo data on an empty database."""
