@@ -10,6 +10,35 @@ _id = validate.Range(min=1, max=MAX_ID)
 _money = validate.Range(min=0, max=9_999_999_999)
 
 
+class JsonInteger(fields.Integer):
+    """A JSON integer: ``3`` or ``3.0``, never ``"3"``, ``true`` or ``3.5``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return super()._deserialize(int(value), attr, data, **kwargs)
+
+
+class JsonNumber(fields.Float):
+    """A JSON number, never a string or a boolean."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class JsonBoolean(fields.Boolean):
+    """A JSON boolean, never ``"true"`` or ``1``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class _In(ma.Schema):
     """Request schemas refuse unknown fields."""
 
@@ -43,13 +72,13 @@ class BookingPatch(_In):
 
     arrival = fields.Date()
     departure = fields.Date()
-    room_uids = fields.List(fields.Integer(strict=True, validate=_id),
+    room_uids = fields.List(JsonInteger(validate=_id),
                             validate=validate.Length(min=1, max=50))
-    guest_uid = fields.Integer(strict=True, validate=_id)
-    adults = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
-    children = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
-    contract_total = fields.Decimal(places=2, allow_nan=False, validate=_money)
-    deposit_required = fields.Decimal(places=2, allow_nan=False, validate=_money)
+    guest_uid = JsonInteger(validate=_id)
+    adults = JsonInteger(validate=validate.Range(min=1, max=100))
+    children = JsonInteger(validate=validate.Range(min=0, max=100))
+    contract_total = JsonNumber(allow_nan=False, validate=_money)
+    deposit_required = JsonNumber(allow_nan=False, validate=_money)
     special_reqs = fields.String(validate=validate.Length(max=5000))
 
 
@@ -58,7 +87,7 @@ class BookingCreate(BookingPatch):
 
     arrival = fields.Date(required=True)
     departure = fields.Date(required=True)
-    room_uids = fields.List(fields.Integer(strict=True, validate=_id), required=True,
+    room_uids = fields.List(JsonInteger(validate=_id), required=True,
                             validate=validate.Length(min=1, max=50))
     guest = fields.Nested(GuestIn)
 
@@ -85,9 +114,9 @@ class TariffIn(_In):
     room_type = fields.String(required=True, validate=validate.Length(min=1, max=80))
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
-    rate_per_night = fields.Decimal(required=True, places=2, allow_nan=False, validate=_money)
-    min_nights = fields.Integer(strict=True, validate=validate.Range(min=1, max=365))
-    max_nights = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))
+    rate_per_night = JsonNumber(required=True, allow_nan=False, validate=_money)
+    min_nights = JsonInteger(validate=validate.Range(min=1, max=365))
+    max_nights = JsonInteger(validate=validate.Range(min=1, max=3650))
     pricing_type = fields.String(validate=validate.OneOf(("per_room", "per_person")))
 
 
@@ -104,10 +133,10 @@ class SubscriptionPatch(_In):
     auth_method = fields.String(validate=validate.Length(min=1, max=20))
     auth_settings = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
     events = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=100))
-    enabled = fields.Boolean()
+    enabled = JsonBoolean()
     mode = fields.String(validate=validate.OneOf(("deferred", "immediate")))
-    include_record = fields.Boolean()
-    wait_for_confirmation = fields.Boolean()
+    include_record = JsonBoolean()
+    wait_for_confirmation = JsonBoolean()
     description = fields.String(validate=validate.Length(max=255))
 
 

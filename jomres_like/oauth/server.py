@@ -211,6 +211,9 @@ def oauth_response(response):
     description = body.get("error_description") or error.replace("_", " ").capitalize() + "."
     headers = {key: value for key, value in response.headers.items() if key.lower() in ("www-authenticate",)}
     headers.update({"Cache-Control": "no-store", "Pragma": "no-cache"})
+    status = response.status_code
+    if error == "invalid_client":  # RFC 6749 5.2 allows 401 whichever way the client authenticated
+        status = 401
+        headers.setdefault("WWW-Authenticate", f'Basic realm="{REALM}"')
     log.info("OAuth %s refused: %s", request.path, error)
-    return json_error(response.status_code, description, headers=headers, error=error,
-                      error_description=description)
+    return json_error(status, description, headers=headers, error=error, error_description=description)

@@ -185,3 +185,33 @@ def revoke(app, token: str) -> None:
         row = db.session.scalar(select(OAuthToken).where(OAuthToken.token_hash == token_digest(token)))
         row.revoked = True
         db.session.commit()
+
+
+LIVE_ENV = {"JOMRES_DEMO": "1", "JOMRES_DEVELOPMENT": "1", "JOMRES_SWEEP_SECONDS": "0.5",
+            "JOMRES_WEBHOOK_TIMEOUT": "3", "JOMRES_WEBHOOK_CONNECT_TIMEOUT": "1"}
+
+
+@pytest.fixture
+def live_database(app, database_url, tmp_path) -> str:
+    """The live server's database: a fresh SQLite file, or ``DATABASE_URL`` (``app`` empties it after)."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'live.db'}"
+    return database_url
+
+
+@pytest.fixture
+def live_api(live_database, tmp_path):
+    """The real app under gunicorn with the demo data, and an app key made with ``flask api-keys create``."""
+    import json
+
+    from live import LiveServer
+
+    server = LiveServer(tmp_path / "live", live_database, env=LIVE_ENV)
+    server.start()
+    try:
+        created = server.flask("api-keys", "create", "--user", "manager", "--scopes", ",".join(ALL_SCOPES),
+                               "--json")
+        key = json.loads(created.stdout)
+        yield server, key["client_id"], key["client_secret"]
+    finally:
+        server.stop()
