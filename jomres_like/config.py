@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,16 +40,53 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
 def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word not in _TRUE | _FALSE:
+        raise ValueError("use 1/0, true/false, yes/no or on/off")
+    return word in _TRUE
+
+
+def _non_negative(value: str) -> float:
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError("must be a number of seconds, 0 or more")
+    return number
+
+
+def _positive(value: str) -> float:
+    number = _non_negative(value)
+    if number == 0:
+        raise ValueError("must be more than 0")
+    return number
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError("must be more than 0")
+    return number
 
 
 def _floats(value: str) -> tuple[float, ...]:
-    return tuple(float(part) for part in value.split(",") if part.strip())
+    numbers = tuple(_non_negative(part) for part in value.split(",") if part.strip())
+    if not numbers:
+        raise ValueError("needs at least one delay")
+    return numbers
 
 
 def _list(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    networks = _list(value)
+    for network in networks:
+        ipaddress.ip_network(network, strict=False)  # ValueError for anything but a CIDR or an address
+    return networks
 
 
 # Environment variable -> (config key, parser)
@@ -59,11 +99,11 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "JOMRES_DEVELOPMENT": ("JOMRES_DEVELOPMENT", _flag),
     "JOMRES_DEMO": ("JOMRES_DEMO", _flag),
     "JOMRES_RETRY_SCHEDULE": ("JOMRES_RETRY_SCHEDULE", _floats),
-    "JOMRES_SWEEP_SECONDS": ("JOMRES_SWEEP_SECONDS", float),
-    "JOMRES_WEBHOOK_CONNECT_TIMEOUT": ("JOMRES_WEBHOOK_CONNECT_TIMEOUT", float),
-    "JOMRES_WEBHOOK_TIMEOUT": ("JOMRES_WEBHOOK_TIMEOUT", float),
-    "JOMRES_WEBHOOK_ALLOWED_NETWORKS": ("JOMRES_WEBHOOK_ALLOWED_NETWORKS", _list),
-    "JOMRES_TOKEN_LIFETIME": ("JOMRES_TOKEN_LIFETIME", int),
+    "JOMRES_SWEEP_SECONDS": ("JOMRES_SWEEP_SECONDS", _non_negative),
+    "JOMRES_WEBHOOK_CONNECT_TIMEOUT": ("JOMRES_WEBHOOK_CONNECT_TIMEOUT", _positive),
+    "JOMRES_WEBHOOK_TIMEOUT": ("JOMRES_WEBHOOK_TIMEOUT", _positive),
+    "JOMRES_WEBHOOK_ALLOWED_NETWORKS": ("JOMRES_WEBHOOK_ALLOWED_NETWORKS", _networks),
+    "JOMRES_TOKEN_LIFETIME": ("JOMRES_TOKEN_LIFETIME", _positive_int),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
 }
 
