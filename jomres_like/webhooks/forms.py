@@ -50,7 +50,7 @@ class WebhookFormBase(FlaskForm):
     description = StringField("Description", validators=[Length(max=255)])
     auth_method = SelectField("Authentication", default="none")
     events = MultiCheckboxField("Events (none ticked: every event)", choices=[
-        SelectChoice(name, name) for name in signals.CATALOGUE
+        SelectChoice(name, f"{name}: {event.description}") for name, event in signals.CATALOGUE.items()
     ], validate_choice=True)
     enabled = BooleanField("Enabled", default=True)
     mode = RadioField("Processing mode", choices=MODE_CHOICES, default="deferred")
@@ -93,7 +93,9 @@ class WebhookFormBase(FlaskForm):
 
 
 def _auth_field(spec: authmethods.AuthField) -> Field:
-    kwargs = {"description": spec.help or "", "validators": [Length(max=2048)],
+    # No "required" validator: the other methods' fieldsets are posted blank; the method validates its own.
+    help_text = ("Required. " if spec.required else "Optional. ") + (spec.help or "")
+    kwargs = {"description": help_text.strip(), "validators": [Length(max=2048)],
               "render_kw": {"autocomplete": "off"} if spec.secret else {}}
     if spec.secret or spec.kind == "password":
         return PasswordField(spec.label, **kwargs)
