@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..manager.common import attempt, page
+from ..manager.common import attempt, page, real_id
 from ..manager.forms import options
 from ..models import ROLE_ADMIN, ROLE_MANAGER, Property, User
 from ..services import NotFound, ValidationError
@@ -77,7 +77,7 @@ def _update(person: User, form: UserEditForm) -> None:
 def user_edit(user_id: int):
     """Change a user's email, role, active flag, password, and a manager's properties."""
     try:
-        person = user_service.get_user(user_id)
+        person = user_service.get_user(real_id(user_id))
     except NotFound:
         abort(404)
     form = UserEditForm(obj=person)

@@ -14,9 +14,20 @@ from ..models import Property
 from ..services import NotFound, ServiceError
 from ..services.access import get_property
 
+#: ids above this cannot exist (the columns are 32-bit); refusing them early keeps drivers from overflowing
+MAX_ID = 2**31 - 1
+
+
+def real_id(value: int) -> int:
+    """``value`` if it can be a row id; 404 otherwise."""
+    if not 0 < value <= MAX_ID:
+        abort(404)
+    return value
+
 
 def current_property(property_uid: int) -> Property:
     """The property ``property_uid`` if the current user manages it; 404 otherwise (never 403)."""
+    real_id(property_uid)
     try:
         return get_property(current_user, property_uid)
     except ServiceError:
@@ -25,6 +36,7 @@ def current_property(property_uid: int) -> Property:
 
 def child(getter: Callable[..., Any], *args: Any) -> Any:
     """Fetch a record through its parent (``get_booking(prop, uid)``...); 404 when it is not there."""
+    real_id(args[-1])
     try:
         return getter(*args)
     except NotFound:

@@ -112,3 +112,8 @@ def test_admin_cannot_demote_or_deactivate_themselves(app, admin):
 def test_unknown_user_is_404(admin):
     """Editing a user that does not exist is 404."""
     assert admin.get("/admin/users/99999/edit").status_code == 404
+
+
+def test_huge_user_id_is_404(admin):
+    """An id no row can have is not found."""
+    assert admin.get("/admin/users/99999999999999999999999/edit").status_code == 404

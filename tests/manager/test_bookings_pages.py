@@ -254,3 +254,17 @@ def test_edit_changes_rooms_and_amounts(app, manager):
     form["deposit_required"] = "900"
     response = manager.post(f"/manager/properties/1/bookings/{uid}/edit", data=form)
     assert response.status_code == 422 and "cannot exceed the total" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/manager/properties/99999999999999999999999/bookings",
+        "/manager/properties/1/bookings/99999999999999999999999",
+        "/manager/properties/1/bookings/1/notes/99999999999999999999999/edit",
+        "/manager/properties/1/guests/99999999999999999999999/edit",
+    ],
+)
+def test_huge_ids_in_urls_are_404(manager, path):
+    """An id no row can have is not found, on every database (never a driver overflow)."""
+    assert manager.get(path).status_code == 404
