@@ -24,7 +24,6 @@ API_CONFIG = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_REDOC_PATH": "docs",
     "OPENAPI_REDOC_URL": "/static/vendor/redoc/redoc.standalone.js",
-    "JOMRES_TOKEN_RATE_LIMIT": "120 per minute",
 }
 
 SPEC_KWARGS = {
