@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
 from .models import ROLES
@@ -22,6 +22,7 @@ def _fail(error: ServiceError) -> None:
 @click.option(
     "--demo/--no-demo", default=None, help="Seed demo data on an empty database (default: JOMRES_DEMO)."
 )
+@with_appcontext
 def setup_command(demo: bool | None) -> None:
     """Create or upgrade the database, then seed the demo data on an empty database."""
     from flask_migrate import stamp, upgrade
