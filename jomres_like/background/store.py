@@ -184,6 +184,19 @@ def is_locked(task_id: str) -> bool:
     return _lock_path(task_id).exists()
 
 
+def remove_stale_locks(stale_after: float) -> int:
+    """Remove claim files left by a dead process whose task is gone; return how many."""
+    removed = 0
+    with os.scandir(tasks_dir()) as entries:
+        names = [entry.name for entry in entries if entry.name.endswith(LOCK_SUFFIX)]
+    for name in names:
+        task_id = name[: -len(LOCK_SUFFIX)]
+        if valid_task_id(task_id) and not _path(task_id).exists() and lock_is_stale(task_id, stale_after):
+            _lock_path(task_id).unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 @contextmanager
 def claim(task_id: str, stale_after: float) -> Iterator[None]:
     """Hold the task's claim for the block; raise :class:`TaskBusy` when a live worker holds it."""

@@ -22,9 +22,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..logs import get_logger
-from ..models import WebhookDelivery, WebhookEvent
+from ..models import Webhook, WebhookDelivery, WebhookEvent
 from ..services.site import development_mode
 from ..timeutil import iso_utc, utcnow
+from ..webhooks.health import FAILING_STREAK
 from . import store
 
 log = get_logger("DeferredTasks")
@@ -36,6 +37,9 @@ ORPHAN_GRACE = 30.0
 #: a never-attempted task younger than this has its self-call in flight
 FRESH_TASK = 1.0
 BATCH = 200
+#: a webhook failing FAILING_STREAK times in a row gets only this many due tasks per pass, so a receiver
+#: that is down costs a few requests per pass, not one per waiting event
+PROBES = 2
 
 _thread_lock = threading.Lock()
 _thread: threading.Thread | None = None
@@ -100,6 +104,13 @@ def due_tasks(limit: int = BATCH) -> list[str]:
     now = utcnow()
     dev = development_mode()
     due: list[str] = []
+    failing = dict(
+        db.session.execute(
+            select(Webhook.id, Webhook.consecutive_failures)
+            .where(Webhook.consecutive_failures >= FAILING_STREAK)
+        ).all()
+    )
+    probes: dict[int, int] = {}
     for task_id in store.task_ids():
         if len(due) >= limit:
             break
@@ -130,6 +141,10 @@ def due_tasks(limit: int = BATCH) -> list[str]:
         if delivery.attempts == int(task.get("attempts_base") or 0) and age < FRESH_TASK:
             continue
         if delivery.next_attempt_at is None or delivery.next_attempt_at <= now:
+            if delivery.webhook_id in failing:
+                probes[delivery.webhook_id] = probes.get(delivery.webhook_id, 0) + 1
+                if probes[delivery.webhook_id] > PROBES:
+                    continue
             due.append(task_id)
     db.session.rollback()
     return due
@@ -146,6 +161,7 @@ def sweep_once(inline: bool = False, limit: int = BATCH) -> dict[str, int]:
     from . import trigger
     from .runner import run_task
 
+    store.remove_stale_locks(_stale_after())
     events, written = sweep_outbox(limit, start=not inline)
     due = written + [task_id for task_id in due_tasks(limit) if task_id not in written]
     ran = 0

@@ -24,6 +24,7 @@ from ..logs import get_logger
 from ..models import Webhook, WebhookDelivery, WebhookEvent
 from ..services.events import raise_event
 from ..timeutil import iso_utc, utcnow
+from .health import FAILING_STREAK
 from .resolve import webhooks_for
 
 BUFFER_KEY = "jomres_webhook_buffer"
@@ -132,11 +133,20 @@ def dispatch_event(event_id: int) -> list[tuple]:
         for task in written:
             store.delete_task(task["task_id"])
         raise
-    return [("task", task["task_id"], task["mode"], None) for task in written]
+    # a receiver failing again and again is not called for each new event: the sweeper probes it
+    held = {
+        webhook.id for webhook, _delivery in pairs if (webhook.consecutive_failures or 0) >= FAILING_STREAK
+    }
+    return [
+        ("task", task["task_id"], "held" if task["webhook_id"] in held else task["mode"], None)
+        for task in written
+    ]
 
 
 def start_task(task_id: str, mode: str) -> None:
     """Start a written task: fire the self-call (deferred) or deliver it now (immediate, 07310)."""
+    if mode == "held":
+        return
     if mode == "immediate":
         from ..background.runner import run_task
 

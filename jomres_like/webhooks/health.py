@@ -12,6 +12,9 @@ from ..models import Webhook
 from ..timeutil import utcnow
 
 FAILING_LIMIT = timedelta(days=5)
+#: from this many failures in a row a receiver is treated as down: new events do not call it at once and
+#: the sweeper sends only a few probes per pass (a circuit breaker)
+FAILING_STREAK = 3
 GONE_REASON = "The receiver answered 410 Gone: it no longer wants these notifications."
 FAILING_REASON = "Every delivery failed for 5 days; fix the receiver, then enable the webhook again."
 

@@ -2,8 +2,8 @@
 
 ``signals.event_raised`` appends the event to the session's buffer. SQLAlchemy's ``after_commit`` moves the
 buffer to the app context (``g``); a rollback drops it. At the end of a request (``after_request``, so
-redirects and error replies count) the entries are started once the response has been sent
-(``call_on_close``) - or inside the request when an immediate-mode webhook exists (07310). Outside a request
+redirects and error replies count) the entries are handed to this process's dispatcher threads
+(:mod:`..background.handoff`), or sent inside the request when an immediate webhook exists. Outside a request
 (CLI, sweeper) they start when the app context ends. Nothing here raises into the request: a failure is
 logged and the sweeper dispatches the event from the outbox later.
 """
@@ -14,6 +14,7 @@ from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event as sa_event
 from sqlalchemy import exists, select
 
+from ..background.handoff import submit
 from ..extensions import db
 from ..logs import get_logger
 from ..models import Webhook
@@ -88,7 +89,11 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
             log.exception("Dispatch inside the request failed")
             return response
-        response.call_on_close(lambda: start_outbox(app, entries))
+        threads = int(app.config.get("JOMRES_DISPATCH_THREADS", 0 if app.testing else 2) or 0)
+        if threads > 0:
+            submit(lambda: start_outbox(app, entries), threads)
+        else:
+            response.call_on_close(lambda: start_outbox(app, entries))
         return response
 
     @app.teardown_request

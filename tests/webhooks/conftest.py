@@ -133,3 +133,56 @@ def self_calls(app):
     app.config["JOMRES_SELF_URL"] = f"http://127.0.0.1:{catcher.port}"
     yield catcher
     catcher.close()
+
+
+LIVE_ENV = {
+    "JOMRES_DEMO": "1",
+    "JOMRES_DEVELOPMENT": "0",
+    "JOMRES_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+    "JOMRES_RETRY_SCHEDULE": "0,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3",
+    "JOMRES_SWEEP_SECONDS": "0.5",
+    "JOMRES_WEBHOOK_TIMEOUT": "3",
+    "JOMRES_WEBHOOK_CONNECT_TIMEOUT": "1",
+}
+
+
+@pytest.fixture
+def live_database(app, database_url, tmp_path) -> str:
+    """The database the live servers share: a fresh SQLite file, or ``DATABASE_URL`` (the ``app`` fixture
+    empties its tables afterwards)."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'live.db'}"
+    return database_url
+
+
+@pytest.fixture
+def live_server(live_database, tmp_path):
+    """``live_server(name="a", **env)`` starts the real app under gunicorn on the shared database."""
+    from live import LiveServer
+
+    servers = []
+
+    def start(name: str = "a", **env):
+        settings = {**LIVE_ENV, **{key: str(value) for key, value in env.items()}}
+        server = LiveServer(tmp_path / name, live_database, env=settings)
+        servers.append(server)
+        return server.start(setup=len(servers) == 1)
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def live_app(live_database, tmp_path):
+    """An in-process app on the live servers' database and secret key, to arrange and inspect data."""
+    from jomres_like import create_app
+
+    application = create_app({"SQLALCHEMY_DATABASE_URI": live_database, "SECRET_KEY": "live-test-secret",
+                              "JOMRES_TEMP_DIR": str(tmp_path / "inspect-temp"),
+                              "JOMRES_LOG_DIR": str(tmp_path / "inspect-logs"), "JOMRES_SWEEP_SECONDS": 0,
+                              "JOMRES_SELF_URL": "http://127.0.0.1:9"})
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
