@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_THROTTLE": "10 per minute",
+    "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's method name; tests use a cheap one
 }
 
 

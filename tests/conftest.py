@@ -63,6 +63,7 @@ def _config(database_url: str, folder) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "JOMRES_SWEEP_SECONDS": 0,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt costs ~0.3 s per user
     }
 
 
