@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
+from ..logs import get_logger
 from ..manager.common import attempt, page, real_id
 from ..manager.forms import options
 from ..models import ROLE_ADMIN, ROLE_MANAGER, Property, User
@@ -47,6 +48,12 @@ def user_new():
     if form.validate_on_submit():
         outcome = attempt(form, lambda: _create(form))
         if outcome.ok:
+            get_logger("Core").info(
+                "User %s created with role %s by %s",
+                outcome.value.username,
+                outcome.value.role,
+                current_user.username,
+            )
             flash(f"User {outcome.value.username} created.", "success")
             return redirect(url_for("admin.users"))
         return page("admin/users/form.html", form, outcome.status, person=None)
@@ -85,6 +92,13 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         outcome = attempt(form, lambda: _update(person, form))
         if outcome.ok:
+            get_logger("Core").info(
+                "User %s (role %s, active %s) saved by %s",
+                person.username,
+                person.role,
+                person.active,
+                current_user.username,
+            )
             flash(f"User {person.username} saved.", "success")
             return redirect(url_for("admin.users"))
         return page("admin/users/form.html", form, outcome.status, person=person)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..logs import get_logger
 from ..manager.common import attempt, page
 from ..models import Booking, Property, User, WebhookEvent
 from ..services import site
@@ -47,6 +49,9 @@ def settings():
             return page("admin/settings.html", form, 409, forced=True, development=site.development_mode())
         outcome = attempt(form, lambda: site.set_development_mode(form.development.data))
         if outcome.ok:
+            get_logger("Core").info(
+                "Development mode set to %s by %s", form.development.data, current_user.username
+            )
             flash(
                 f"The site is now in {'development' if form.development.data else 'production'} mode.",
                 "success",

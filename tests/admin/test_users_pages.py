@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from jomres_like.extensions import db
@@ -39,6 +41,8 @@ def test_create_a_manager_with_properties_who_can_log_in(app, admin, client):
     user = _user(app, "sybil")
     assert user.assigned == [1, 3] and user.password_hash != "s3cret-pw"
     assert "s3cret-pw" not in admin.get("/admin/users").get_data(as_text=True)
+    logs = "".join(path.read_text() for path in Path(app.config["JOMRES_LOG_DIR"]).glob("*.log*"))
+    assert "User sybil created with role manager by admin" in logs and "s3cret-pw" not in logs
     admin.post("/logout")
     assert client.post("/login", data={"username": "sybil", "password": "s3cret-pw"}).status_code == 302
     assert client.get("/manager/properties/3").status_code == 200
