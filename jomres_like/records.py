@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .extensions import db
-from .models import Booking, Invoice, Property, Room, Tariff
+from .models import Booking, BookingNote, Invoice, Property, Room, Tariff
 from .services import NotFound, ValidationError
 from .services.blackbookings import get_black_booking
 from .services.bookings import get_booking
@@ -267,8 +267,6 @@ def needs_id(event: str) -> bool:
 
 
 def _note(prop: Property, note_id: int):
-    from .models import BookingNote
-
     note = db.session.get(BookingNote, note_id)
     if note is None:
         raise NotFound("No such note.")

@@ -13,14 +13,14 @@ from typing import Any
 
 from flask import g, jsonify, request
 from flask_smorest import Blueprint
+from sqlalchemy import bindparam, select
 from werkzeug.exceptions import HTTPException
 
 from ..errors import json_error
 from ..extensions import db
-from ..models import Property
+from ..models import Property, manager_properties
 from ..oauth.server import TokenError, authenticate
 from ..services import NotFound, PermissionDenied, ServiceError
-from ..services.access import manages
 from ..services.actor import set_actor
 
 MAX_ID = 2**31 - 1
@@ -78,14 +78,25 @@ def check_id(value: int, what: str = "record") -> int:
     return value
 
 
+# Built once (hot path): the property and whether the user is assigned to it, in one query.
+_PROPERTY_AND_ASSIGNMENT = select(
+    Property,
+    select(manager_properties.c.user_id)
+    .where(manager_properties.c.property_id == Property.id,
+           manager_properties.c.user_id == bindparam("user_id"))
+    .exists(),
+).where(Property.id == bindparam("uid"))
+
+
 def api_property(property_uid: int) -> Property:
     """The live property ``property_uid``: 404 when unknown or deleted, 403 when not managed by the owner."""
     check_id(property_uid, "property")
     user = current_user()
-    prop = db.session.get(Property, property_uid)
-    if prop is None or prop.deleted:
+    row = db.session.execute(_PROPERTY_AND_ASSIGNMENT, {"uid": property_uid, "user_id": user.id}).first()
+    if row is None or row[0].deleted:
         raise NotFound("No such property.")
-    if not user.is_manager or not manages(user, prop):
+    prop, is_assigned = row
+    if not (user.is_super_manager or (user.is_manager and is_assigned)):
         raise PermissionDenied("You do not manage this property.")
     return prop
 

@@ -18,7 +18,8 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 from flask import Flask, current_app, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..logs import get_logger
@@ -39,11 +40,16 @@ def query_client(client_id: str) -> OAuthClient | None:
     return db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
 
 
+# Built once: constructing the statement costs more than running it on the hot path of every API request.
+_TOKEN_BY_DIGEST = (select(OAuthToken).options(joinedload(OAuthToken.user))
+                    .where(OAuthToken.token_hash == bindparam("digest")))
+
+
 def query_token(token_string: str) -> OAuthToken | None:
     """The stored token whose digest matches ``token_string``, if any."""
     if not token_string or len(token_string) > 512:
         return None
-    return db.session.scalar(select(OAuthToken).where(OAuthToken.token_hash == token_digest(token_string)))
+    return db.session.scalar(_TOKEN_BY_DIGEST, {"digest": token_digest(token_string)})
 
 
 def save_token(token: dict, oauth_request) -> None:
