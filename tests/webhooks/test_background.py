@@ -111,7 +111,14 @@ def test_forged_signature_runs_nothing(app, client, setup, make_webhook, httpser
     make_webhook(setup[0], url=httpserver.url_for("/hook"))
     [task_id] = raise_one()
     content = (tasks_dir / task_id).read_bytes()
-    for sig in ("", "0" * 64, _url(app, task_id).rsplit("=", 1)[1][:-1] + "0", "x" * 500):
+    real = _url(app, task_id).rsplit("=", 1)[1]
+    tampered = real[:-1] + ("1" if real[-1] == "0" else "0")
+    with app.app_context():
+        from jomres_like.background.store import new_task_id
+        from jomres_like.background.trigger import signature
+
+        other_tasks_sig = signature(new_task_id())
+    for sig in ("", "0" * 64, tampered, real.upper(), other_tasks_sig, "x" * 500):
         response = client.get(f"/background_process?payload_source={task_id}&sig={sig}")
         assert response.status_code == 403
     assert httpserver.log == []
