@@ -66,20 +66,6 @@ def _first(model, **where):
     return db.session.scalars(query.order_by(model.id)).first()
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashes(monkeypatch):
-    """Demo users hashed with one PBKDF2 round: the API tests do not test password storage."""
-    from werkzeug import security
-
-    from jomres_like.models import users
-
-    monkeypatch.setattr(
-        users,
-        "generate_password_hash",
-        lambda password: security.generate_password_hash(password, method="pbkdf2:sha256:1"),
-    )
-
-
 @pytest.fixture
 def world(app, demo) -> World:
     """The demo data plus a black booking, a deleted guest and a deleted room on properties 1 and 3."""
