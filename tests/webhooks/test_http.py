@@ -185,7 +185,9 @@ def test_a_receiver_that_hangs_up_without_answering_is_a_failure(ctx):
 
 
 def test_invalid_urls_fail_cleanly(ctx):
-    for url in ("not a url", "ftp://127.0.0.1/x", "http://", "http://a..b/", "http://[::1/", "http://127.0.0.1:99999/"):
+    bad = ("not a url", "ftp://127.0.0.1/x", "http://", "http://a..b/", "http://[::1/",
+           "http://127.0.0.1:99999/")
+    for url in bad:
         result = http.post(url, b"{}", {})
         assert result.ok is False
         assert result.error
