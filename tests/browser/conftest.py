@@ -2,7 +2,8 @@
 
 The suite skips itself, with the reason, when ``/usr/bin/chromium`` is missing or Playwright cannot start it.
 One site (tests/live.py, demo data, development mode so webhooks may go to 127.0.0.1) and one receiver
-(pytest-httpserver on 127.0.0.1) serve the whole module; each test gets a fresh browser context (no cookies).
+(pytest-httpserver on 127.0.0.1) serve the whole module; each test gets a browser context of its own
+(logged out, or with the manager's cookies: the site throttles logins to 10 a minute).
 Screenshots of the main pages go to ``tests/artifacts/<name>.png`` (ignored by git).
 """
 
@@ -106,12 +107,46 @@ def receiver():
         server.stop()
 
 
+def log_in(page, username: str, password: str) -> None:
+    """Log in through the login form and land on the user's start page."""
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, page.content()[:500]
+
+
+def _new_page(chromium, site, **options):
+    context = chromium.new_context(base_url=site.url, viewport={"width": 1280, "height": 900}, **options)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    return context, context.new_page()
+
+
 @pytest.fixture
 def page(chromium, site):
-    """A fresh browser tab (own cookies) on the site."""
-    context = chromium.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    tab = context.new_page()
+    """A fresh browser tab (own cookies, logged out) on the site."""
+    context, tab = _new_page(chromium, site)
+    yield tab
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def manager_cookies(chromium, site):
+    """The demo manager's logged-in browser state (one login: the site throttles them per address)."""
+    context, tab = _new_page(chromium, site)
+    try:
+        log_in(tab, "manager", "manager")
+        return context.storage_state()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def manager_page(chromium, site, manager_cookies):
+    """A browser tab of its own, logged in as the demo manager."""
+    context, tab = _new_page(chromium, site, storage_state=manager_cookies)
+    tab.goto("/")
     yield tab
     context.close()
 

@@ -1,7 +1,7 @@
 """What a manager and an administrator do in a real browser (Playwright + Debian's chromium), page by page.
 
-Each test starts logged out in a fresh browser context, clicks through the pages as a person would, and saves
-a screenshot of the page it ends on under ``tests/artifacts/``.
+Each test has a browser context of its own (logged out, or logged in as the demo manager), clicks through the
+pages as a person would, and saves a screenshot of the pages it shows under ``tests/artifacts/``.
 """
 
 from __future__ import annotations
@@ -12,22 +12,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from .conftest import RECEIVER_PATH, wait_for
+from .conftest import RECEIVER_PATH, log_in, wait_for
 
 pytestmark = pytest.mark.browser
 
 HOOK_USER = "hook-user"
 HOOK_PASSWORD = "hook-Pa55-word"
-
-
-def log_in(page, username: str, password: str) -> None:
-    """Log in through the login form and land on the user's start page."""
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
-    assert "/login" not in page.url, page.content()[:500]
 
 
 def anchor(scope, text: str):
@@ -110,12 +100,13 @@ def test_wrong_password_is_refused(page):
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Log in"
-    assert page.locator("[role=status], .field-error, .flash-error").count() >= 1
+    assert page.locator(".field-error").inner_text() == "Wrong username or password."
+    assert "Account" not in page.locator("header").inner_text()
 
 
-def test_create_a_booking_for_fawlty_towers(page, shoot):
+def test_create_a_booking_for_fawlty_towers(manager_page, shoot):
     """Dashboard, Fawlty Towers, Bookings, New booking: the form creates it and the list shows it."""
-    log_in(page, "manager", "manager")
+    page = manager_page
     anchor(page, "Fawlty Towers").first.click()
     anchor(page.locator("nav.property-nav"), "Bookings").click()
     anchor(page, "New booking").click()
@@ -139,9 +130,9 @@ def test_create_a_booking_for_fawlty_towers(page, shoot):
     shoot(page, "bookings")
 
 
-def test_webhook_with_basic_auth_shows_its_secret_once(page, receiver, shoot):
+def test_webhook_with_basic_auth_shows_its_secret_once(manager_page, receiver, shoot):
     """A new basic-auth webhook shows its signing secret once; neither it nor the password shows again."""
-    log_in(page, "manager", "manager")
+    page = manager_page
     secret, number = create_webhook(page, receiver.url_for(RECEIVER_PATH), "secret once")
     assert re.fullmatch(r"whsec_[A-Za-z0-9+/=]{20,}", secret)
     shoot(page, "webhook_secret")
@@ -159,9 +150,9 @@ def test_webhook_with_basic_auth_shows_its_secret_once(page, receiver, shoot):
     assert secret not in page.content()
 
 
-def test_send_test_event_then_redeliver(page, receiver, shoot):
+def test_send_test_event_then_redeliver(manager_page, receiver, shoot):
     """"Send test event" shows the delivery and its status; "Redeliver" adds an attempt, same webhook-id."""
-    log_in(page, "manager", "manager")
+    page = manager_page
     secret, number = create_webhook(page, receiver.url_for(RECEIVER_PATH), "test and redeliver")
     before = len(received(receiver))
     deliveries_row(page, number, "test and redeliver")
@@ -198,9 +189,9 @@ def test_send_test_event_then_redeliver(page, receiver, shoot):
     shoot(page, "redelivered")
 
 
-def test_app_key_secret_is_shown_exactly_once(page, shoot):
+def test_app_key_secret_is_shown_exactly_once(manager_page, shoot):
     """App Key Management shows a new key's client secret once; the list and a reload never show it."""
-    log_in(page, "manager", "manager")
+    page = manager_page
     account_menu(page, "App Key Management")
     anchor(page, "New app key").click()
     page.get_by_label("Name").fill("channel manager")
@@ -220,15 +211,15 @@ def test_app_key_secret_is_shown_exactly_once(page, shoot):
     shoot(page, "app_keys")
 
 
-def test_admin_finds_background_process_urls_in_the_log_viewer(page, chromium, receiver, shoot):
+def test_admin_finds_background_process_urls_in_the_log_viewer(manager_page, chromium, site, receiver, shoot):
     """After a test event, the administrator searches the logs for "background" and re-runs a task."""
-    log_in(page, "manager", "manager")
+    page = manager_page
     _, number = create_webhook(page, receiver.url_for(RECEIVER_PATH), "for the log viewer")
     deliveries_row(page, number, "for the log viewer")
     page.get_by_role("button", name="Send test event").click()
     assert poll(page, lambda: "succeeded" in page.locator("tbody tr").first.inner_text())
 
-    admin = chromium.new_context(base_url=page.url.split("/manager")[0])
+    admin = chromium.new_context(base_url=site.url)
     try:
         tab = admin.new_page()
         log_in(tab, "admin", "admin")
