@@ -27,17 +27,6 @@ def app_config(app_config):
     return app_config
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """Cheap password hashes: these tests create five users each, and scrypt is slow on purpose."""
-    from werkzeug.security import generate_password_hash
-
-    from jomres_like.models import users
-
-    monkeypatch.setattr(users, "generate_password_hash",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
-
-
 @pytest.fixture
 def people(make_user, make_property):
     """Two managers with a property each, a super manager, an administrator and a registered user."""
