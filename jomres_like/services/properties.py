@@ -39,10 +39,10 @@ def _clean(values: dict[str, Any], partial: bool) -> dict[str, Any]:
 def create_property(values: dict[str, Any], managers: list[User] | None = None) -> Property:
     """Create a property, assign it to ``managers``, and raise ``property_created``."""
     prop = Property(**_clean(values, partial=False), settings=dict(DEFAULT_PROPERTY_SETTINGS))
+    db.session.add(prop)  # before the managers: reading their role may autoflush
     for manager in managers or []:
         if manager.role == "manager":
             prop.managers.append(manager)
-    db.session.add(prop)
     db.session.flush()
     raise_event("property_created", property_uid=prop.id)
     return prop
