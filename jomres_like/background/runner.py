@@ -24,9 +24,9 @@ from . import store
 
 log = get_logger("DeferredTasks")
 
-DEFAULT_INFLIGHT_TOTAL = 6
-DEFAULT_INFLIGHT_PER_WEBHOOK = 3
-DEFAULT_SLOT_WAIT = 0.25
+DEFAULT_INFLIGHT_TOTAL = 4
+DEFAULT_INFLIGHT_PER_WEBHOOK = 2
+DEFAULT_SLOT_WAIT = 0.0
 EARLY_TOLERANCE = timedelta(seconds=0.5)
 
 _slots_lock = threading.Condition()

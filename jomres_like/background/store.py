@@ -143,6 +143,14 @@ def task_ids(failed: bool = False) -> list[str]:
     return [name for _mtime, name in sorted(found)]
 
 
+def task_mtime(task_id: str) -> float:
+    """The modification time of the task's pending file (0 when it is gone)."""
+    try:
+        return _path(task_id).stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
 def task_age(task_id: str) -> float:
     """Seconds since the task's file was last written (0 when it is gone)."""
     found = find_task(task_id)

@@ -41,6 +41,8 @@ BATCH = 200
 #: that is down costs a few requests per pass, not one per waiting event
 PROBES = 2
 
+#: task id -> mtime of files seen done (development mode keeps them): skipped without reading them again
+_done_seen: dict[str, float] = {}
 _thread_lock = threading.Lock()
 _thread: threading.Thread | None = None
 _thread_pid: int | None = None
@@ -116,11 +118,17 @@ def due_tasks(limit: int = BATCH) -> list[str]:
             break
         if store.is_locked(task_id) and not store.lock_is_stale(task_id, _stale_after()):
             continue
+        mtime = store.task_mtime(task_id)
+        if _done_seen.get(task_id) == mtime:
+            continue
         try:
             task, _failed = store.read_task(task_id)
         except store.TaskError:
             continue  # malformed or vanished: left alone, `deferred-tasks list` shows it
         if task.get("done"):
+            if len(_done_seen) > 100_000:
+                _done_seen.clear()
+            _done_seen[task_id] = mtime
             continue
         age = store.task_age(task_id)
         delivery = db.session.get(WebhookDelivery, task["delivery_id"])

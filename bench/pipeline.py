@@ -1,0 +1,416 @@
+"""Webhook pipeline benchmark against gunicorn as ``make run`` starts it (``gunicorn -c gunicorn.conf.py``).
+
+Starts the real app (tests/live.py: same command and gunicorn.conf.py, 2 gthread workers x 8 threads) on a
+scratch SQLite database with the demo data, production rules with loopback receivers allowed
+(``JOMRES_WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8``), and receivers in this process on 127.0.0.1. Measures:
+
+1. latency of a booking change (UI form POST) with no webhooks, then with 5 webhooks on a receiver that
+   sleeps 5 s (target: at most +3 ms at the median);
+2. deliveries per second end to end with a fast receiver (target >= 400);
+3. lag from commit to arrival at 50 events/s (target p95 <= 25 ms), with page loads measured meanwhile;
+4. the same beside a receiver that never answers: the healthy receiver's p95 lag and the page loads' p95
+   stay within 2x of (3);
+5. peak RSS of each gunicorn worker.
+
+Every loop is bounded in count and time. Usage: ``.venv/bin/python bench/pipeline.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+from live import LiveServer  # noqa: E402 - tests/ is not a package on the path by default
+
+
+class Receiver:
+    """A threaded HTTP receiver on 127.0.0.1 recording (arrival time, body); ``delay`` seconds per answer."""
+
+    def __init__(self, delay: float = 0.0):
+        self.arrivals: list[tuple[float, dict]] = []
+        lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                arrived = time.time()
+                with lock:
+                    outer.arrivals.append((arrived, json.loads(body)))
+                if delay:
+                    time.sleep(delay)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+class Silent:
+    """A receiver that accepts connections and never answers."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(512)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/hook"
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while len(self.held) < 10_000:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self):
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+class _Form(HTMLParser):
+    """The fields of the largest POST form of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[list[tuple[str, str]]] = []
+        self.current: list | None = None
+        self.select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("method") or "").lower() == "post":
+            self.current = []
+            self.forms.append(self.current)
+        if self.current is None:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = (attrs.get("type") or "text").lower()
+            if kind in ("checkbox", "radio") and "checked" not in attrs or kind in ("submit", "button"):
+                return
+            self.current.append((name, attrs.get("value") or ""))
+        elif tag == "select":
+            self.select = name
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.current.append((self.select, attrs.get("value") or ""))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "form":
+            self.current = None
+
+
+def form_fields(html: str) -> list[tuple[str, str]]:
+    """The fields of the page's main form."""
+    parser = _Form()
+    parser.feed(html)
+    return max(parser.forms, key=len)
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) of ``values``."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+class Bench:
+    """The app under gunicorn plus helpers to add webhooks and raise events through the UI."""
+
+    def __init__(self, workdir: Path):
+        database = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
+        self.server = LiveServer(
+            workdir,
+            database,
+            env={
+                "JOMRES_DEMO": "1",
+                "JOMRES_DEVELOPMENT": "0",
+                "JOMRES_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+            },
+        )
+        self.env = self.server.env
+
+    def start(self):
+        self.server.start(timeout=60)
+        self.browser = self.server.session("manager", "manager")
+        from jomres_like import create_app
+
+        self.app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": self.env["DATABASE_URL"],
+                "SECRET_KEY": self.env["SECRET_KEY"],
+                "JOMRES_TEMP_DIR": str(self.server.workdir / "bench-temp"),
+                "JOMRES_LOG_DIR": str(self.server.workdir / "bench-logs"),
+                "JOMRES_SWEEP_SECONDS": 0,
+                "JOMRES_SELF_URL": "http://127.0.0.1:9",
+            }
+        )
+        with self.app.app_context():
+            from sqlalchemy import select
+
+            from jomres_like.extensions import db
+            from jomres_like.models import Booking
+
+            self.booking = db.session.scalar(
+                select(Booking)
+                .where(Booking.property_id == 1, Booking.cancelled.is_(False))
+                .order_by(Booking.id)
+            )
+            self.departure = self.booking.departure
+        self.edit_url = f"{self.server.url}/manager/properties/1/bookings/{self.booking.id}/edit"
+        self.fields: dict[int, list] = {}
+        self.flip = 0
+        return self
+
+    def set_webhooks(self, urls: list[str], events: list[str] | None = None) -> None:
+        """Replace every webhook with one per URL (manager's, all events unless ``events``)."""
+        from sqlalchemy import delete, select
+
+        from jomres_like import crypto
+        from jomres_like.extensions import db
+        from jomres_like.models import User, Webhook
+        from jomres_like.webhooks.signing import generate_secret
+
+        with self.app.app_context():
+            db.session.execute(delete(Webhook))
+            owner = db.session.scalar(select(User.id).where(User.username == "manager"))
+            for url in urls:
+                db.session.add(
+                    Webhook(
+                        owner_id=owner,
+                        url=url,
+                        secret_encrypted=crypto.encrypt(generate_secret()),
+                        events=list(events or []),
+                    )
+                )
+            db.session.commit()
+
+    def change_booking(self, browser=None) -> float:
+        """POST the booking form with the departure moved by one day either way; return seconds taken."""
+        browser = browser or self.browser
+        if id(browser) not in self.fields:  # each browser session has its own CSRF token
+            page = browser.get(self.edit_url, timeout=10).text
+            self.fields[id(browser)] = [f for f in form_fields(page) if f[0] != "departure"]
+        self.flip ^= 1
+        departure = (self.departure + timedelta(days=self.flip)).isoformat()
+        started = time.perf_counter()
+        response = browser.post(
+            self.edit_url,
+            data=self.fields[id(browser)] + [("departure", departure)],
+            allow_redirects=False,
+            timeout=30,
+        )
+        elapsed = time.perf_counter() - started
+        if response.status_code not in (302, 303):
+            raise RuntimeError(f"booking change answered {response.status_code}")
+        return elapsed
+
+    def drain(self, timeout: float = 90) -> int:
+        """Wait (bounded) until no delivery is pending; return how many still are."""
+        from sqlalchemy import func, select
+
+        from jomres_like.extensions import db
+        from jomres_like.models import WebhookDelivery
+
+        deadline = time.time() + timeout
+        while True:
+            with self.app.app_context():
+                left = db.session.scalar(
+                    select(func.count(WebhookDelivery.id)).where(
+                        WebhookDelivery.status.in_(("pending", "delivering"))
+                    )
+                )
+            if not left or time.time() > deadline:
+                return left
+            time.sleep(0.5)
+
+    def worker_rss(self) -> dict[int, int]:
+        """Peak RSS (VmHWM, kB) of each gunicorn worker."""
+        found = {}
+        master = self.server.process.pid
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            if fields.get("PPid", "").strip() == str(master) and "VmHWM" in fields:
+                found[int(entry.name)] = int(fields["VmHWM"].split()[0])
+        return found
+
+
+def latency(bench: Bench, count: int) -> list[float]:
+    """``count`` sequential booking changes, 50 ms apart; their durations in ms."""
+    times = []
+    for _ in range(count):
+        times.append(bench.change_booking() * 1000)
+        time.sleep(0.05)
+    return times
+
+
+def paced(
+    bench: Bench, receivers: list[Receiver], rate: float, seconds: float
+) -> tuple[list[float], list[float]]:
+    """Booking changes at ``rate``/s for ``seconds``, page loads at 10/s; return (lags ms, page loads ms)."""
+    for receiver in receivers:
+        receiver.arrivals.clear()
+    page_times: list[float] = []
+    stop = threading.Event()
+    pages = bench.server.session("manager", "manager")
+
+    def load_pages():
+        while not stop.is_set() and len(page_times) < 10_000:
+            started = time.perf_counter()
+            pages.get(f"{bench.server.url}/manager/properties/1/bookings", timeout=30)
+            page_times.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.1)
+
+    loader = threading.Thread(target=load_pages, daemon=True)
+    loader.start()
+    browsers = [bench.server.session("manager", "manager") for _ in range(4)]
+    sent = 0
+    started = time.perf_counter()
+    deadline = started + seconds
+    lock = threading.Lock()
+
+    def sender(browser):
+        nonlocal sent
+        while time.perf_counter() < deadline:
+            with lock:
+                due = started + sent / rate
+                sent += 1
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            bench.change_booking(browser)
+
+    threads = [threading.Thread(target=sender, args=(b,), daemon=True) for b in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    time.sleep(3)
+    stop.set()
+    loader.join(timeout=30)
+    lags = []
+    for arrived, body in receivers[0].arrivals:
+        created = datetime.strptime(body["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        lags.append((arrived - created.timestamp()) * 1000)
+    return lags, page_times
+
+
+def throughput(bench: Bench, receiver: Receiver, webhooks: int, events: int) -> tuple[float, int, int]:
+    """Raise ``events`` booking changes from 4 browsers, ``webhooks`` webhooks; (deliveries/s, got, want)."""
+    bench.set_webhooks([receiver.url] * webhooks, events=["booking_modified"])
+    receiver.arrivals.clear()
+    browsers = [bench.server.session("manager", "manager") for _ in range(4)]
+    started = time.time()
+
+    def sender(browser, share):
+        for _ in range(share):
+            bench.change_booking(browser)
+
+    threads = [threading.Thread(target=sender, args=(b, events // 4), daemon=True) for b in browsers]
+    for thread in threads:
+        thread.start()
+    want = (events // 4) * 4 * webhooks
+    deadline = time.time() + 120
+    while len(receiver.arrivals) < want and time.time() < deadline:
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join(timeout=5)
+    last = max((arrived for arrived, _ in receiver.arrivals), default=time.time())
+    return len(receiver.arrivals) / max(0.001, last - started), len(receiver.arrivals), want
+
+
+def main() -> None:
+    """Run every measurement and print a Markdown summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer samples")
+    args = parser.parse_args()
+    samples, seconds = (40, 5) if args.quick else (150, 10)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    bench = Bench(workdir)
+    fast, sleepy, silent = Receiver(), Receiver(delay=5), Silent()
+    try:
+        bench.start()
+        bench.set_webhooks([])
+        latency(bench, 10)  # warm-up
+        base = latency(bench, samples)
+        bench.set_webhooks([sleepy.url] * 5)
+        hooked = latency(bench, samples)
+        print("## Pipeline\n")
+        print(
+            f"1. booking change, no webhooks: median {statistics.median(base):.1f} ms, "
+            f"p95 {pct(base, 95):.1f} ms; 5 webhooks on a 5 s receiver: "
+            f"median {statistics.median(hooked):.1f} ms, "
+            f"p95 {pct(hooked, 95):.1f} ms "
+            f"(+{statistics.median(hooked) - statistics.median(base):.1f} ms at the median)"
+        )
+        print(f"   (slow deliveries still pending after draining: {bench.drain()})")
+        rate, got, want = throughput(bench, fast, 10, 200 if args.quick else 400)
+        print(f"2. end-to-end throughput, fast receiver: {rate:.0f} deliveries/s ({got}/{want} delivered)")
+        print(f"   (deliveries still pending after draining: {bench.drain()})")
+        bench.set_webhooks([fast.url])
+        lags, page_base = paced(bench, [fast], 50, seconds)
+        print(
+            f"3. lag at 50 events/s: p50 {pct(lags, 50):.1f} ms, p95 {pct(lags, 95):.1f} ms, "
+            f"p99 {pct(lags, 99):.1f} ms"
+            f" ({len(lags)} arrivals); page loads p95 {pct(page_base, 95):.1f} ms"
+        )
+        bench.drain()
+        bench.set_webhooks([fast.url, silent.url])
+        lags2, page_silent = paced(bench, [fast], 50, seconds)
+        print(
+            f"4. beside a receiver that never answers: healthy lag p50 {pct(lags2, 50):.1f} ms, "
+            f"p95 {pct(lags2, 95):.1f} ms, p99 {pct(lags2, 99):.1f} ms ({len(lags2)} arrivals); "
+            f"page loads p95 {pct(page_silent, 95):.1f} ms "
+            f"(x{pct(lags2, 95) / max(0.001, pct(lags, 95)):.2f} lag, "
+            f"x{pct(page_silent, 95) / max(0.001, pct(page_base, 95)):.2f} pages)"
+        )
+        rss = bench.worker_rss()
+        print(
+            "5. peak RSS per worker: "
+            + ", ".join(f"pid {pid}: {kb / 1024:.0f} MB" for pid, kb in rss.items())
+        )
+    finally:
+        bench.server.stop()
+        for receiver in (fast, sleepy, silent):
+            receiver.close()
+
+
+if __name__ == "__main__":
+    main()
