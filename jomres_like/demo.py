@@ -53,10 +53,12 @@ def seed_demo() -> dict:
         )
         properties.set_published(prop, True)
         made = [
-            rooms.add_room(prop, {"number": str(100 + n), "name": kind, "room_type": kind, "max_people": size})
+            rooms.add_room(prop, {"number": str(100 + n), "name": kind, "room_type": kind,
+                                  "max_people": size})
             for n, (kind, size) in enumerate((("Double", 2), ("Double", 2), ("Twin", 2), ("Family", 4)), 1)
         ]
-        for kind, rate in (("Double", 95 + 10 * index), ("Twin", 85 + 10 * index), ("Family", 140 + 10 * index)):
+        rates = (("Double", 95 + 10 * index), ("Twin", 85 + 10 * index), ("Family", 140 + 10 * index))
+        for kind, rate in rates:
             tariffs.save_tariff(prop, {
                 "name": f"{kind} standard", "room_type": kind, "start_date": today - timedelta(days=30),
                 "end_date": today + timedelta(days=400), "rate_per_night": rate, "min_nights": 1,

@@ -26,7 +26,9 @@ def load_rooms(prop: Property, room_ids, lock: bool = True) -> list[Room]:
     found = {room.id for room in rooms if room.property_id == prop.id and not room.deleted}
     missing = [room_id for room_id in ids if room_id not in found]
     if missing:
-        raise ValidationError(f"Unknown room(s) for this property: {', '.join(map(str, missing))}.", "room_uids")
+        raise ValidationError(
+            f"Unknown room(s) for this property: {', '.join(map(str, missing))}.", "room_uids"
+        )
     return rooms
 
 
@@ -63,7 +65,9 @@ def check_rooms_free(
     blacks = (
         select(BlackBooking.id, BlackBooking.start, BlackBooking.end, black_booking_rooms.c.room_id)
         .join(black_booking_rooms, black_booking_rooms.c.black_booking_id == BlackBooking.id)
-        .where(black_booking_rooms.c.room_id.in_(room_ids), BlackBooking.start < end, BlackBooking.end > start)
+        .where(
+            black_booking_rooms.c.room_id.in_(room_ids), BlackBooking.start < end, BlackBooking.end > start
+        )
     )
     if ignore_black_booking is not None:
         blacks = blacks.where(BlackBooking.id != ignore_black_booking)

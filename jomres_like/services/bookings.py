@@ -56,7 +56,9 @@ def create_booking(prop: Property, values: dict[str, Any]) -> Booking:
     arrival, departure = date_range(values.get("arrival"), values.get("departure"), "arrival", "departure")
     adults = whole_number(values.get("adults", 1), "adults", "Adults", 1, 100)
     children = whole_number(values.get("children", 0), "children", "Children", 0, 100)
-    special_reqs = require_text(values.get("special_reqs", ""), "special_reqs", "Special requests", 5000, False)
+    special_reqs = require_text(
+        values.get("special_reqs", ""), "special_reqs", "Special requests", 5000, False
+    )
     rooms = load_rooms(prop, values.get("room_uids"))
     check_rooms_free(rooms, arrival, departure)
     if values.get("contract_total") in (None, ""):
@@ -99,7 +101,8 @@ def modify_booking(booking: Booking, values: dict[str, Any]) -> dict:
         raise Conflict("A cancelled booking cannot be changed.", field="booking")
     prop = booking.property
     arrival, departure = date_range(
-        values.get("arrival", booking.arrival), values.get("departure", booking.departure), "arrival", "departure"
+        values.get("arrival", booking.arrival), values.get("departure", booking.departure),
+        "arrival", "departure",
     )
     rooms = load_rooms(prop, values["room_uids"]) if "room_uids" in values else list(booking.rooms)
     if (arrival, departure) != (booking.arrival, booking.departure) or "room_uids" in values:
@@ -115,7 +118,9 @@ def modify_booking(booking: Booking, values: dict[str, Any]) -> dict:
     if "deposit_required" in values and values["deposit_required"] not in (None, ""):
         new["deposit_required"] = money(values["deposit_required"], "deposit_required", "Deposit")
     if "special_reqs" in values:
-        new["special_reqs"] = require_text(values["special_reqs"], "special_reqs", "Special requests", 5000, False)
+        new["special_reqs"] = require_text(
+            values["special_reqs"], "special_reqs", "Special requests", 5000, False
+        )
     if values.get("guest_uid") not in (None, ""):
         new["guest_id"] = _resolve_guest(prop, {"guest_uid": values["guest_uid"]}).id
     total = new.get("contract_total", booking.contract_total)

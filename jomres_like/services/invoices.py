@@ -96,7 +96,8 @@ def update_invoice(invoice: Invoice, values: dict[str, Any]) -> dict:
             changes["total"] = [json_value(old_total), json_value(invoice.total)]
     if changes:
         db.session.flush()
-        raise_event("invoice_updated", property_uid=invoice.property_id, invoice_uid=invoice.id, changes=changes)
+        raise_event("invoice_updated", property_uid=invoice.property_id, invoice_uid=invoice.id,
+                    changes=changes)
     return changes
 
 

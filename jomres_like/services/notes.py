@@ -45,7 +45,8 @@ def delete_note(note: BookingNote) -> None:
     note_id = note.id
     db.session.delete(note)
     db.session.flush()
-    raise_event("booking_note_deleted", property_uid=booking.property_id, contract_uid=booking.id, note_id=note_id)
+    raise_event("booking_note_deleted", property_uid=booking.property_id, contract_uid=booking.id,
+                note_id=note_id)
 
 
 def save_deposit(booking: Booking, amount, reference: str) -> Deposit:

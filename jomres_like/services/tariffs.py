@@ -25,7 +25,9 @@ def get_tariff(prop: Property, tariff_id: int) -> Tariff:
 
 def clean_tariff(values: dict[str, Any]) -> dict[str, Any]:
     """Validate one tariff's fields and return them typed."""
-    start, end = date_range(values.get("start_date"), values.get("end_date"), "start_date", "end_date", "End date")
+    start, end = date_range(
+        values.get("start_date"), values.get("end_date"), "start_date", "end_date", "End date"
+    )
     cleaned = {
         "name": require_text(values.get("name", ""), "name", "Name", 255, required=False),
         "room_type": require_text(values.get("room_type"), "room_type", "Room type", 80),
@@ -39,7 +41,9 @@ def clean_tariff(values: dict[str, Any]) -> dict[str, Any]:
     if cleaned["max_nights"] < cleaned["min_nights"]:
         raise ValidationError("Maximum nights cannot be less than minimum nights.", field="max_nights")
     if cleaned["pricing_type"] not in PRICING_TYPES:
-        raise ValidationError(f"Pricing type must be one of {', '.join(PRICING_TYPES)}.", field="pricing_type")
+        raise ValidationError(
+            f"Pricing type must be one of {', '.join(PRICING_TYPES)}.", field="pricing_type"
+        )
     return cleaned
 
 

@@ -24,7 +24,8 @@ def get_user(user_id: int) -> User:
 
 def find_user(username: str) -> User | None:
     """Return the user with ``username`` (case-insensitive), if any."""
-    return db.session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
+    wanted = (username or "").strip().lower()
+    return db.session.scalar(select(User).where(func.lower(User.username) == wanted))
 
 
 def _check_role(role: str) -> str:
@@ -87,7 +88,8 @@ def set_assignments(user: User, property_ids: list[int]) -> None:
         ids = sorted({int(pid) for pid in property_ids})
     except (TypeError, ValueError) as exc:
         raise ValidationError("Properties must be property ids.", field="properties") from exc
-    props = list(db.session.scalars(select(Property).where(Property.id.in_(ids), Property.deleted.is_(False))))
+    query = select(Property).where(Property.id.in_(ids), Property.deleted.is_(False))
+    props = list(db.session.scalars(query))
     if len(props) != len(ids):
         raise ValidationError("Unknown property.", field="properties")
     user.properties = props
