@@ -93,10 +93,12 @@ def main() -> int:
         baseline = measure("GET /jomres/api/ (no token, trivial JSON)",
                            lambda s: s.get(trivial, timeout=10), args.seconds, args.threads)
         callbacks = measure("GET /jomres/api/webhooks/1/booking_modified/<id> (token)",
-                            lambda s: s.get(callback, headers=headers, timeout=10), args.seconds, args.threads)
+                            lambda s: s.get(callback, headers=headers, timeout=10),
+                            args.seconds, args.threads)
         tokens = measure("POST /jomres/api/oauth/token (client credentials)",
                          lambda s: s.post(server.url + "/jomres/api/oauth/token", auth=auth, timeout=10,
-                                          data={"grant_type": "client_credentials"}), args.seconds, args.threads)
+                                          data={"grant_type": "client_credentials"}),
+                         args.seconds, args.threads)
     finally:
         server.stop()
     ratio = callbacks / baseline

@@ -50,7 +50,7 @@ class OAuthClient(db.Model):
         return None
 
     def get_allowed_scope(self, scope: str | None) -> str:
-        """The scope to grant: the key's scopes when none is asked for (wider requests are refused earlier)."""
+        """The scope to grant: the key's scopes when none is asked for (wider asks are refused earlier)."""
         mine = list(self.scopes or [])
         if not scope:
             return " ".join(mine)
