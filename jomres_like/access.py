@@ -6,7 +6,7 @@ and fails for any endpoint that is neither under a protected blueprint nor liste
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user

@@ -23,9 +23,9 @@ class DecryptionError(ValueError):
 
 @lru_cache(maxsize=8)
 def _fernet(secret_key: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"jomres_like", info=b"at-rest encryption v1").derive(
-        secret_key.encode()
-    )
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"jomres_like", info=b"at-rest encryption v1"
+    ).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 

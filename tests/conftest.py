@@ -99,7 +99,9 @@ def empty_tables() -> None:
         else:
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
-            exists = connection.execute(text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first()
+            exists = connection.execute(
+                text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")
+            ).first()
             if exists:
                 connection.execute(text("DELETE FROM sqlite_sequence"))
 
@@ -192,7 +194,9 @@ def make_room(app):
     def factory(prop, number: str = "101", room_type: str = "Double", **values):
         from jomres_like.services.rooms import add_room
 
-        return _persist(app, lambda: add_room(_property(prop), {"number": number, "room_type": room_type, **values}))
+        return _persist(
+            app, lambda: add_room(_property(prop), {"number": number, "room_type": room_type, **values})
+        )
 
     return factory
 
@@ -204,8 +208,13 @@ def make_tariff(app):
     def factory(prop, room_type: str = "Double", rate=100, **values):
         from jomres_like.services.tariffs import save_tariff
 
-        fields = {"room_type": room_type, "rate_per_night": rate, "start_date": TODAY - timedelta(days=10),
-                  "end_date": TODAY + timedelta(days=365), **values}
+        fields = {
+            "room_type": room_type,
+            "rate_per_night": rate,
+            "start_date": TODAY - timedelta(days=10),
+            "end_date": TODAY + timedelta(days=365),
+            **values,
+        }
         return _persist(app, lambda: save_tariff(_property(prop), fields))
 
     return factory
@@ -218,8 +227,13 @@ def make_guest(app):
     def factory(prop, firstname: str = "Ann", surname: str = "Guest", **values):
         from jomres_like.services.guests import create_guest
 
-        return _persist(app, lambda: create_guest(_property(prop), {"firstname": firstname, "surname": surname,
-                                                                      "email": "ann@example.com", **values}))
+        return _persist(
+            app,
+            lambda: create_guest(
+                _property(prop),
+                {"firstname": firstname, "surname": surname, "email": "ann@example.com", **values},
+            ),
+        )
 
     return factory
 
@@ -261,7 +275,9 @@ def login(client):
     """``login(username, password=None)`` logs the test client in."""
 
     def do(username: str, password: str | None = None):
-        response = client.post("/login", data={"username": username, "password": password or username + "-pass"})
+        response = client.post(
+            "/login", data={"username": username, "password": password or username + "-pass"}
+        )
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
 

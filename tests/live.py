@@ -31,8 +31,15 @@ def free_port() -> int:
 class LiveServer:
     """One gunicorn instance of the app, with its own temp and log folders."""
 
-    def __init__(self, workdir: Path, database_url: str, env: dict | None = None, port: int | None = None,
-                 workers: int = 2, threads: int = 8):
+    def __init__(
+        self,
+        workdir: Path,
+        database_url: str,
+        env: dict | None = None,
+        port: int | None = None,
+        workers: int = 2,
+        threads: int = 8,
+    ):
         self.workdir = Path(workdir)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -56,8 +63,15 @@ class LiveServer:
 
     def flask(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
         """Run ``flask --app app ...`` with this server's environment."""
-        return subprocess.run([str(VENV_BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=timeout, check=check)
+        return subprocess.run(
+            [str(VENV_BIN / "flask"), "--app", "app", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=check,
+        )
 
     def start(self, setup: bool = True, timeout: float = 30) -> LiveServer:
         """Start gunicorn and wait until it answers (at most ``timeout`` seconds)."""
@@ -67,7 +81,11 @@ class LiveServer:
         with open(self.output, "ab") as out:
             self.process = subprocess.Popen(
                 [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--no-control-socket", "wsgi:app"],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -100,8 +118,12 @@ class LiveServer:
         browser = requests.Session()
         page = browser.get(self.url + "/login", timeout=10)
         token = _csrf_token(page.text)
-        response = browser.post(self.url + "/login", data={"username": username, "password": password,
-                                                           "csrf_token": token}, allow_redirects=False, timeout=10)
+        response = browser.post(
+            self.url + "/login",
+            data={"username": username, "password": password, "csrf_token": token},
+            allow_redirects=False,
+            timeout=10,
+        )
         if response.status_code != 302:
             raise RuntimeError(f"login failed for {username}: {response.status_code}")
         return browser
@@ -122,7 +144,7 @@ def _csrf_token(html: str) -> str:
     if start < 0:
         return ""
     start += len(marker)
-    return html[start:html.index('"', start)]
+    return html[start : html.index('"', start)]
 
 
 def csrf_token(html: str) -> str:

@@ -53,7 +53,9 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data)
         if user is None:
-            get_logger("Core").warning("Failed login for %s from %s", form.username.data[:80], request.remote_addr)
+            get_logger("Core").warning(
+                "Failed login for %s from %s", form.username.data[:80], request.remote_addr
+            )
             form.password.errors.append("Wrong username or password.")
         else:
             login_user(user, remember=form.remember.data)

@@ -1,4 +1,4 @@
-"""Webhook health on the manager's dashboard: deliveries of the last 24 hours, failing and disabled webhooks."""
+"""Webhook health on the dashboard: deliveries of the last 24 hours, failing and disabled webhooks."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class WebhookHealth:
     totals: dict = field(default_factory=dict)
 
     def bar_geometry(self):
-        """Yield ``(x, width, [(y, height, css class, count)...], bar)`` for the SVG, tallest bar = full height."""
+        """Yield ``(x, width, parts, bar)`` for the SVG, parts being ``(y, height, kind, count)``."""
         slot = CHART_WIDTH / max(len(self.bars), 1)
         scale = (CHART_HEIGHT - 16) / self.peak if self.peak else 0
         for index, bar in enumerate(self.bars):
@@ -62,7 +62,9 @@ def webhook_health(user) -> WebhookHealth | None:
     """Deliveries per hour over the last 24 hours for ``user``'s webhooks, and the ones in trouble."""
     if user.is_super_manager or not user.is_manager:
         return None
-    webhooks = list(db.session.scalars(select(Webhook).where(Webhook.owner_id == user.id).order_by(Webhook.id)))
+    webhooks = list(
+        db.session.scalars(select(Webhook).where(Webhook.owner_id == user.id).order_by(Webhook.id))
+    )
     health = WebhookHealth(webhooks=webhooks)
     health.troubled = [w for w in webhooks if not w.enabled or w.disabled_reason or w.consecutive_failures]
     now = utcnow().replace(minute=0, second=0, microsecond=0)
@@ -96,11 +98,14 @@ def webhook_health(user) -> WebhookHealth | None:
 def recent_delivery_count(user) -> int:
     """How many deliveries ``user``'s webhooks had in the last 24 hours."""
     since = utcnow() - timedelta(hours=HOURS)
-    return db.session.scalar(
-        select(func.count(WebhookDelivery.id))
-        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-        .where(Webhook.owner_id == user.id, WebhookDelivery.created_at >= since)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(WebhookDelivery.id))
+            .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+            .where(Webhook.owner_id == user.id, WebhookDelivery.created_at >= since)
+        )
+        or 0
+    )
 
 
 @bp.context_processor

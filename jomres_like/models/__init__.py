@@ -3,10 +3,9 @@
 from .bookings import BlackBooking, Booking, BookingNote, Deposit, Guest, black_booking_rooms, booking_rooms
 from .events import WebhookEvent
 from .invoices import INVOICE_STATUSES, Invoice, InvoiceLine
-from .oauth import OAuthClient, OAuthToken  # noqa: F401 - app keys and tokens
+from .oauth import OAuthClient, OAuthToken
 from .properties import DEFAULT_PROPERTY_SETTINGS, Property, Room, Tariff
 from .settings import SiteSetting
-from .webhooks import DELIVERY_STATUSES, MODES, DeliveryAttempt, Webhook, WebhookDelivery
 from .users import (
     ROLE_ADMIN,
     ROLE_LABELS,
@@ -17,34 +16,38 @@ from .users import (
     User,
     manager_properties,
 )
+from .webhooks import DELIVERY_STATUSES, MODES, DeliveryAttempt, Webhook, WebhookDelivery
 
 __all__ = [
-    "DELIVERY_STATUSES",
-    "DeliveryAttempt",
-    "MODES",
-    "Webhook",
-    "WebhookDelivery",
+    "black_booking_rooms",
     "BlackBooking",
     "Booking",
+    "booking_rooms",
     "BookingNote",
     "DEFAULT_PROPERTY_SETTINGS",
+    "DELIVERY_STATUSES",
+    "DeliveryAttempt",
     "Deposit",
     "Guest",
-    "INVOICE_STATUSES",
     "Invoice",
+    "INVOICE_STATUSES",
     "InvoiceLine",
+    "manager_properties",
+    "MODES",
+    "OAuthClient",
+    "OAuthToken",
     "Property",
-    "ROLES",
     "ROLE_ADMIN",
     "ROLE_LABELS",
     "ROLE_MANAGER",
     "ROLE_REGISTERED",
     "ROLE_SUPER",
+    "ROLES",
     "Room",
     "SiteSetting",
     "Tariff",
     "User",
+    "Webhook",
+    "WebhookDelivery",
     "WebhookEvent",
-    "black_booking_rooms",
-    "booking_rooms",
 ]

@@ -49,8 +49,13 @@ class Webhook(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     owner = relationship("User")
-    deliveries = relationship("WebhookDelivery", back_populates="webhook", passive_deletes=True,
-                              order_by="WebhookDelivery.id.desc()", lazy="dynamic")
+    deliveries = relationship(
+        "WebhookDelivery",
+        back_populates="webhook",
+        passive_deletes=True,
+        order_by="WebhookDelivery.id.desc()",
+        lazy="dynamic",
+    )
 
     @property
     def site_wide(self) -> bool:
@@ -87,8 +92,9 @@ class WebhookDelivery(db.Model):
     completed_at: Mapped[datetime | None]
 
     webhook = relationship("Webhook", back_populates="deliveries")
-    attempt_log = relationship("DeliveryAttempt", back_populates="delivery", order_by="DeliveryAttempt.number",
-                               passive_deletes=True)
+    attempt_log = relationship(
+        "DeliveryAttempt", back_populates="delivery", order_by="DeliveryAttempt.number", passive_deletes=True
+    )
 
 
 class DeliveryAttempt(db.Model):
@@ -97,7 +103,9 @@ class DeliveryAttempt(db.Model):
     __tablename__ = "delivery_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int]
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     duration_ms: Mapped[int] = mapped_column(default=0)

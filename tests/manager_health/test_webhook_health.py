@@ -13,8 +13,12 @@ from jomres_like.timeutil import utcnow
 
 
 def _webhook(owner, **values):
-    webhook = Webhook(owner_id=owner.id, url="https://example.com/hook", secret_encrypted=crypto.encrypt("whsec_x"),
-                      **values)
+    webhook = Webhook(
+        owner_id=owner.id,
+        url="https://example.com/hook",
+        secret_encrypted=crypto.encrypt("whsec_x"),
+        **values,
+    )
     db.session.add(webhook)
     db.session.flush()
     return webhook
@@ -22,8 +26,13 @@ def _webhook(owner, **values):
 
 def _delivery(webhook, status, hours_ago=0, number=[0]):  # noqa: B006 - a counter for unique ids
     number[0] += 1
-    delivery = WebhookDelivery(message_id=f"msg_{number[0]:026d}", webhook_id=webhook.id, event="booking_added",
-                               status=status, created_at=utcnow() - timedelta(hours=hours_ago))
+    delivery = WebhookDelivery(
+        message_id=f"msg_{number[0]:026d}",
+        webhook_id=webhook.id,
+        event="booking_added",
+        status=status,
+        created_at=utcnow() - timedelta(hours=hours_ago),
+    )
     db.session.add(delivery)
     return delivery
 
