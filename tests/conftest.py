@@ -23,11 +23,38 @@ TODAY = date.today()
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    """The database under test: ``DATABASE_URL`` or a fresh SQLite file."""
+    """The database under test: ``DATABASE_URL`` or a fresh SQLite file.
+
+    Under pytest-xdist each worker gets a database of its own beside ``DATABASE_URL``'s (``test_gw0``...),
+    created empty by the server-side user the URL names.
+    """
     url = os.environ.get("DATABASE_URL")
-    if url:
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or url.startswith("sqlite"):
         return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    return worker_database(url, worker)
+
+
+def worker_database(url: str, worker: str) -> str:
+    """Create (afresh) the database ``<name>_<worker>`` on ``url``'s server and return its URL."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if base.get_backend_name() == "postgresql":
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        else:
+            connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+            charset = "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            connection.execute(text(f"CREATE DATABASE `{name}` {charset}"))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
