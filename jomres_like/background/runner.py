@@ -2,7 +2,8 @@
 
 Used by ``/background_process`` (the self-call), by immediate-mode dispatch (inline, inside the request), by
 ``flask deferred-tasks run`` and by the sweeper when it runs tasks itself. Deliveries in flight are bounded
-per webhook and per process: a task that finds no free slot is left, due, for the sweeper.
+per webhook and per process (slow webhooks share a few slots of their own, see :func:`delivery_slot`): a
+task that finds no free slot in time is left, due, for the sweeper.
 """
 
 from __future__ import annotations
@@ -20,17 +21,20 @@ from ..logs import get_logger
 from ..models import DeliveryAttempt, Webhook, WebhookDelivery
 from ..services.site import development_mode
 from ..timeutil import iso_utc, utcnow
-from . import store
+from . import marks, store
 
 log = get_logger("DeferredTasks")
 
-DEFAULT_INFLIGHT_TOTAL = 4
+#: deliveries in flight per process for all the webhooks marked slow together (healthy ones are not counted)
+DEFAULT_INFLIGHT_TOTAL = 3
 DEFAULT_INFLIGHT_PER_WEBHOOK = 2
-DEFAULT_SLOT_WAIT = 0.0
+#: seconds a healthy webhook's task waits for one of its own slots before it is left to the sweeper
+DEFAULT_SLOT_WAIT = 1.0
 EARLY_TOLERANCE = timedelta(seconds=0.5)
 
 _slots_lock = threading.Condition()
 _in_flight: dict[int, int] = {}
+_slow_in_flight: dict[int, int] = {}
 
 
 def stale_after() -> float:
@@ -40,26 +44,38 @@ def stale_after() -> float:
 
 @contextmanager
 def delivery_slot(webhook_id: int) -> Iterator[bool]:
-    """Take a slot for one delivery of ``webhook_id`` (waiting briefly); yields whether one was free."""
-    total = int(current_app.config.get("JOMRES_INFLIGHT_TOTAL") or DEFAULT_INFLIGHT_TOTAL)
+    """Take a slot for one delivery of ``webhook_id``; yields whether one was free.
+
+    A healthy webhook has its own slots (``JOMRES_INFLIGHT_PER_WEBHOOK``) and waits up to
+    ``JOMRES_INFLIGHT_WAIT`` seconds for one. A webhook marked slow gets one slot, without waiting, out of
+    ``JOMRES_INFLIGHT_TOTAL`` shared by all slow webhooks: a slow or dead receiver never takes the slots of
+    healthy ones, nor every worker thread.
+    """
+    slow = marks.is_marked("slow", webhook_id)
+    slow_total = int(current_app.config.get("JOMRES_INFLIGHT_TOTAL") or DEFAULT_INFLIGHT_TOTAL)
     per_webhook = int(current_app.config.get("JOMRES_INFLIGHT_PER_WEBHOOK") or DEFAULT_INFLIGHT_PER_WEBHOOK)
-    wait = float(current_app.config.get("JOMRES_INFLIGHT_WAIT", DEFAULT_SLOT_WAIT))
+    wait = 0.0 if slow else float(current_app.config.get("JOMRES_INFLIGHT_WAIT", DEFAULT_SLOT_WAIT))
 
     def free() -> bool:
-        return sum(_in_flight.values()) < total and _in_flight.get(webhook_id, 0) < per_webhook
+        if slow:
+            return sum(_slow_in_flight.values()) < slow_total and _in_flight.get(webhook_id, 0) < 1
+        return _in_flight.get(webhook_id, 0) < per_webhook
 
     with _slots_lock:
         granted = _slots_lock.wait_for(free, timeout=max(0.0, wait))
         if granted:
             _in_flight[webhook_id] = _in_flight.get(webhook_id, 0) + 1
+            if slow:
+                _slow_in_flight[webhook_id] = _slow_in_flight.get(webhook_id, 0) + 1
     try:
         yield granted
     finally:
         if granted:
             with _slots_lock:
-                _in_flight[webhook_id] -= 1
-                if not _in_flight[webhook_id]:
-                    del _in_flight[webhook_id]
+                for counts in (_in_flight, _slow_in_flight) if slow else (_in_flight,):
+                    counts[webhook_id] -= 1
+                    if not counts[webhook_id]:
+                        del counts[webhook_id]
                 _slots_lock.notify_all()
 
 
@@ -159,6 +175,7 @@ def _run_claimed(task_id: str, dev: bool) -> tuple[int, dict]:
         from ..webhooks.http import AttemptResult
 
         result = AttemptResult(ok=False, error=f"Processor error: {type(exc).__name__}")
+    marks.note_result(webhook.id, result)
     summary = record_outcome(task, delivery, webhook, result, started, dev, rerun=processed)
     return 200, {"task": task_id, **summary}
 

@@ -26,7 +26,7 @@ from ..models import Webhook, WebhookDelivery, WebhookEvent
 from ..services.site import development_mode
 from ..timeutil import iso_utc, utcnow
 from ..webhooks.health import FAILING_STREAK
-from . import store
+from . import marks, store
 
 log = get_logger("DeferredTasks")
 
@@ -40,6 +40,8 @@ BATCH = 200
 #: a webhook failing FAILING_STREAK times in a row gets only this many due tasks per pass, so a receiver
 #: that is down costs a few requests per pass, not one per waiting event
 PROBES = 2
+#: due tasks per pass of a webhook marked slow (its deliveries share a few slots: more would answer "busy")
+SLOW_PROBES = 6
 
 #: task id -> mtime of files seen done (development mode keeps them): skipped without reading them again
 _done_seen: dict[str, float] = {}
@@ -112,6 +114,9 @@ def due_tasks(limit: int = BATCH) -> list[str]:
             .where(Webhook.consecutive_failures >= FAILING_STREAK)
         ).all()
     )
+    # webhooks marked down after a timeout are probed like failing ones; slow ones get a few tasks per pass
+    failing.update(dict.fromkeys(marks.marked("down"), FAILING_STREAK))
+    slow = marks.marked("slow")
     probes: dict[int, int] = {}
     for task_id in store.task_ids():
         if len(due) >= limit:
@@ -149,9 +154,9 @@ def due_tasks(limit: int = BATCH) -> list[str]:
         if delivery.attempts == int(task.get("attempts_base") or 0) and age < FRESH_TASK:
             continue
         if delivery.next_attempt_at is None or delivery.next_attempt_at <= now:
-            if delivery.webhook_id in failing:
+            if delivery.webhook_id in failing or delivery.webhook_id in slow:
                 probes[delivery.webhook_id] = probes.get(delivery.webhook_id, 0) + 1
-                if probes[delivery.webhook_id] > PROBES:
+                if probes[delivery.webhook_id] > (PROBES if delivery.webhook_id in failing else SLOW_PROBES):
                     continue
             due.append(task_id)
     db.session.rollback()

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..background import store, trigger
+from ..background import marks, store, trigger
 from ..extensions import db
 from ..logs import get_logger
 from ..models import Webhook, WebhookDelivery, WebhookEvent
@@ -133,9 +133,13 @@ def dispatch_event(event_id: int) -> list[tuple]:
         for task in written:
             store.delete_task(task["task_id"])
         raise
-    # a receiver failing again and again is not called for each new event: the sweeper probes it
+    # a receiver failing again and again, or marked down after a timeout, is not called for each new event:
+    # the sweeper probes it
+    down = marks.marked("down") if pairs else set()
     held = {
-        webhook.id for webhook, _delivery in pairs if (webhook.consecutive_failures or 0) >= FAILING_STREAK
+        webhook.id
+        for webhook, _delivery in pairs
+        if (webhook.consecutive_failures or 0) >= FAILING_STREAK or webhook.id in down
     }
     return [
         ("task", task["task_id"], "held" if task["webhook_id"] in held else task["mode"], None)

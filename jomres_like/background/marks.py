@@ -1,0 +1,65 @@
+"""Node-wide marks of webhooks whose receiver is slow or down, shared by every worker of this node.
+
+A mark is an empty file beside the task files (``.slow-<id>``, ``.down-<id>``), so that every gunicorn worker
+and the sweeper see it without a query. A delivery slower than :data:`SLOW_AFTER` marks its webhook slow; a
+timeout marks it down (and slow); a quick success clears both. Slow webhooks share a few delivery slots per
+process so that they never take the slots of healthy ones; new tasks of a down webhook are not started at
+once, the sweeper probes it a few tasks per pass.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from . import store
+
+#: a delivery taking longer than this (seconds) marks its webhook slow
+SLOW_AFTER = 1.0
+_KINDS = ("slow", "down")
+
+
+def _path(kind: str, webhook_id: int) -> Path:
+    return store.tasks_dir() / f".{kind}-{int(webhook_id)}"
+
+
+def is_marked(kind: str, webhook_id: int) -> bool:
+    """Whether ``webhook_id`` carries the mark ``kind`` (``slow`` or ``down``)."""
+    return _path(kind, webhook_id).exists()
+
+
+def marked(kind: str) -> set[int]:
+    """The ids of the webhooks carrying the mark ``kind``."""
+    prefix = f".{kind}-"
+    found: set[int] = set()
+    with os.scandir(store.tasks_dir()) as entries:
+        for entry in entries:
+            if entry.name.startswith(prefix) and entry.name[len(prefix):].isdigit():
+                found.add(int(entry.name[len(prefix):]))
+    return found
+
+
+def _set(kind: str, webhook_id: int, on: bool) -> None:
+    path = _path(kind, webhook_id)
+    if on:
+        if not path.exists():
+            path.touch(mode=0o600, exist_ok=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def note_result(webhook_id: int, result: Any) -> None:
+    """Update the webhook's marks from one attempt's result (timeout: down; slow: slow; quick 2xx: clear)."""
+    duration = float(getattr(result, "duration_ms", 0) or 0) / 1000.0
+    error = str(getattr(result, "error", "") or "")
+    timed_out = not result.ok and "timed out" in error.lower()
+    if timed_out:
+        _set("slow", webhook_id, True)
+        _set("down", webhook_id, True)
+    elif duration > SLOW_AFTER:
+        _set("slow", webhook_id, True)
+        _set("down", webhook_id, False)
+    elif result.ok:
+        for kind in _KINDS:
+            _set(kind, webhook_id, False)

@@ -1,0 +1,165 @@
+"""Isolation of healthy webhooks from slow or dead ones: own slots, slow/down marks, held tasks, probes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from jomres_like.background import marks
+from jomres_like.background.runner import delivery_slot
+from jomres_like.background.sweeper import PROBES, due_tasks
+from jomres_like.extensions import db
+from jomres_like.models import WebhookDelivery
+from jomres_like.services.events import raise_event
+
+
+@pytest.fixture
+def app_config(app_config, pipeline_settings):
+    """Production rules, loopback receivers allowed, retries without delay."""
+    app_config.update(pipeline_settings)
+    return app_config
+
+
+@pytest.fixture
+def setup(make_user, make_property):
+    """A manager with a property."""
+    manager = make_user("mgr")
+    prop = make_property("One", managers=[manager])
+    return manager, prop
+
+
+def _url(app, task_id: str) -> str:
+    with app.app_context():
+        from jomres_like.background.trigger import signature
+
+        return f"/background_process?payload_source={task_id}&sig={signature(task_id)}"
+
+
+def _raise(app, prop, count: int = 1) -> None:
+    with app.app_context():
+        for number in range(count):
+            raise_event("guest_saved", property_uid=prop.id, guest_uid=100 + number)
+        db.session.commit()
+
+
+def _task_ids(app, webhook_id: int) -> list[str]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(WebhookDelivery.task_id)
+                .where(WebhookDelivery.webhook_id == webhook_id)
+                .order_by(WebhookDelivery.id)
+            )
+        )
+
+
+def test_slow_webhooks_never_take_the_slots_of_healthy_ones(app, setup, make_webhook, tasks_dir):
+    slow = [make_webhook(setup[0]) for _ in range(4)]
+    healthy = make_webhook(setup[0])
+    app.config.update(JOMRES_INFLIGHT_TOTAL=3, JOMRES_INFLIGHT_PER_WEBHOOK=2, JOMRES_INFLIGHT_WAIT=0)
+    with app.app_context():
+        for hook in slow:
+            marks.note_result(hook.id, SimpleNamespace(ok=True, duration_ms=5000, error=""))
+        with delivery_slot(slow[0].id) as a, delivery_slot(slow[0].id) as a_again:
+            assert a is True and a_again is False  # one slot per slow webhook
+            with delivery_slot(slow[1].id) as b, delivery_slot(slow[2].id) as c:
+                assert b is True and c is True
+                with delivery_slot(slow[3].id) as d:
+                    assert d is False  # the slow webhooks' shared slots are all taken
+                with delivery_slot(healthy.id) as h1, delivery_slot(healthy.id) as h2:
+                    assert h1 is True and h2 is True  # the healthy webhook still has its own
+                with delivery_slot(healthy.id) as h3, delivery_slot(healthy.id) as h4, \
+                        delivery_slot(healthy.id) as h5:
+                    assert (h3, h4, h5) == (True, True, False)
+
+
+def test_healthy_task_waits_for_its_own_slot_instead_of_the_sweeper(app, setup, make_webhook, tasks_dir):
+    hook = make_webhook(setup[0])
+    app.config.update(JOMRES_INFLIGHT_PER_WEBHOOK=1, JOMRES_INFLIGHT_WAIT=5)
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold():
+        with app.app_context(), delivery_slot(hook.id):
+            held.set()
+            release.wait(timeout=5)
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    assert held.wait(timeout=5)
+    threading.Timer(0.2, release.set).start()
+    started = time.monotonic()
+    with app.app_context(), delivery_slot(hook.id) as granted:
+        waited = time.monotonic() - started
+    thread.join(timeout=5)
+    assert granted is True
+    assert 0.1 < waited < 4
+
+
+def test_a_timeout_marks_the_webhook_down_and_its_new_tasks_are_held(
+    app, client, setup, make_webhook, httpserver, self_calls, tasks_dir, wait
+):
+    app.config.update(JOMRES_WEBHOOK_TIMEOUT=0.3, JOMRES_WEBHOOK_CONNECT_TIMEOUT=0.3)
+
+    def slow_answer(_request):
+        time.sleep(1.0)
+        from werkzeug import Response
+
+        return Response("late")
+
+    httpserver.expect_request("/dead").respond_with_handler(slow_answer)
+    httpserver.expect_request("/ok").respond_with_data("ok")
+    dead = make_webhook(setup[0], url=httpserver.url_for("/dead"))
+    healthy = make_webhook(setup[0], url=httpserver.url_for("/ok"))
+    _raise(app, setup[1])
+    [first] = _task_ids(app, dead.id)
+    answer = client.get(_url(app, first))
+    assert answer.json["status"] == "pending" and "Timed out" in answer.json["error"]
+    with app.app_context():
+        assert marks.is_marked("down", dead.id) and marks.is_marked("slow", dead.id)
+        assert not marks.is_marked("down", healthy.id)
+    assert wait(lambda: len(self_calls.requests) >= 2, timeout=5)
+    calls_before = len(self_calls.requests)
+    _raise(app, setup[1])
+    second_dead = _task_ids(app, dead.id)[-1]
+    second_healthy = _task_ids(app, healthy.id)[-1]
+    assert wait(lambda: any(second_healthy.encode() in r for r in self_calls.requests), timeout=5)
+    time.sleep(0.3)
+    new_calls = self_calls.requests[calls_before:]
+    assert not any(second_dead.encode() in request for request in new_calls)  # held for the sweeper
+
+
+def test_a_quick_success_clears_the_marks(app, setup, make_webhook, tasks_dir):
+    hook = make_webhook(setup[0])
+    with app.app_context():
+        marks.note_result(hook.id, SimpleNamespace(ok=False, duration_ms=3000, error="Connection timed out"))
+        assert marks.marked("down") == {hook.id} and marks.marked("slow") == {hook.id}
+        marks.note_result(hook.id, SimpleNamespace(ok=True, duration_ms=4000, error=""))
+        assert marks.marked("down") == set() and marks.marked("slow") == {hook.id}
+        marks.note_result(hook.id, SimpleNamespace(ok=False, duration_ms=5, error="HTTP 500"))
+        assert marks.marked("slow") == {hook.id}  # a quick failure proves nothing about speed
+        marks.note_result(hook.id, SimpleNamespace(ok=True, duration_ms=12, error=""))
+        assert marks.marked("down") == set() and marks.marked("slow") == set()
+
+
+def test_sweeper_probes_a_down_webhook_a_few_tasks_per_pass(app, setup, make_webhook, tasks_dir):
+    dead = make_webhook(setup[0])
+    healthy = make_webhook(setup[0])
+    app.config["JOMRES_SELF_URL"] = "http://127.0.0.1:9"  # the self-calls go nowhere
+    with app.app_context():
+        marks.note_result(dead.id, SimpleNamespace(ok=False, duration_ms=3000, error="Connection timed out"))
+    _raise(app, setup[1], count=PROBES + 3)
+    old = time.time() - 60
+    import os
+
+    for path in tasks_dir.iterdir():
+        if path.is_file() and not path.name.startswith("."):
+            os.utime(path, (old, old))  # past the self-call's grace
+    with app.app_context():
+        due = set(due_tasks())
+    assert len(due & set(_task_ids(app, dead.id))) == PROBES
+    assert set(_task_ids(app, healthy.id)) <= due
