@@ -180,3 +180,31 @@ def test_record_for_event_is_none_when_gone(app, world):
         assert records.record_for_event("webhook_test", {"webhook_id": 1}) is None
         found = records.record_for_event("booking_added", {"property_uid": 1, "contract_uid": world.booking})
         assert found["contract_uid"] == world.booking
+
+
+def test_contract_details_core_reader_matches_the_orm_record(app, world):
+    """The callback's Core reader answers exactly what ``booking_record`` builds from the ORM objects."""
+    from sqlalchemy import select
+
+    from jomres_like.extensions import db
+    from jomres_like.models import Booking, Property
+    from jomres_like.services.actor import set_actor
+    from jomres_like.services.notes import save_deposit, save_note
+
+    with app.app_context():
+        set_actor(None)
+        own = db.session.get(Booking, world.booking)
+        save_deposit(own, "12.50", "DEP-1")
+        save_deposit(own, 7, "DEP-2")
+        save_note(own, "no author")
+        db.session.commit()
+        bookings = db.session.scalars(select(Booking).order_by(Booking.id)).all()
+        assert len(bookings) >= 3
+        for booking in bookings:
+            prop = db.session.get(Property, booking.property_id)
+            assert records.contract_details(prop, booking.id) == records.booking_record(booking)
+        detailed = records.contract_details(db.session.get(Property, OWN), world.booking)
+        assert [d["depositref"] for d in detailed["deposits"]] == ["DEP-1", "DEP-2"]
+        assert detailed["notes"][-1]["author"] is None and detailed["rooms"] and detailed["guest"]
+        with pytest.raises(records.NotFound):
+            records.contract_details(db.session.get(Property, OWN), world.other_booking)
