@@ -43,8 +43,8 @@ run: setup ## Set up, then serve with gunicorn on http://127.0.0.1:PORT (default
 	@echo ""
 	export PORT="$${PORT:-5000}"; exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: setup ## Set up, then run the pytest suite (extra arguments: PYTEST_ARGS="-k webhooks -x")
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+test: setup ## Set up, then run the pytest suite on 2 workers (extra arguments: PYTEST_ARGS="-k webhooks -x")
+	$(VENV)/bin/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP) ## Run ruff
 	$(VENV)/bin/ruff check .
