@@ -66,10 +66,17 @@ def update_user(user: User, values: dict[str, Any]) -> None:
         if user.role != ROLE_MANAGER:
             user.properties = []
     if "active" in values:
-        user.active = bool(values["active"])
+        user.active = _truthy(values["active"])
     if values.get("password"):
         user.set_password(_check_password(values["password"]))
     db.session.flush()
+
+
+def _truthy(value) -> bool:
+    """A flag from a form, the CLI or JSON: "0", "false", "no", "off" and "" are false."""
+    if isinstance(value, str):
+        return value.strip().lower() not in {"", "0", "false", "no", "off"}
+    return bool(value)
 
 
 def authenticate(username: str, password: str) -> User | None:

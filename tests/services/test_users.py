@@ -108,3 +108,16 @@ def test_get_and_find_user(ctx, make_user):
     assert service.find_user("") is None
     with pytest.raises(NotFound):
         service.get_user(999999)
+
+
+@pytest.mark.parametrize(
+    "flag, active", [("0", False), ("false", False), ("", False), ("1", True), (True, True)]
+)
+def test_update_user_reads_active_flags_from_text(ctx, make_user, flag, active):
+    from jomres_like.extensions import db as database
+    from jomres_like.models import User
+    from jomres_like.services.users import update_user
+
+    user = database.session.get(User, make_user("flaggy").id)
+    update_user(user, {"active": flag})
+    assert user.active is active
