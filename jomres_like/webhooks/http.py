@@ -9,12 +9,14 @@ has a connect timeout and a total deadline, and at most :data:`MAX_RESPONSE_BYTE
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from http.cookiejar import DefaultCookiePolicy
 
 import requests
 import urllib3
@@ -36,6 +38,10 @@ MAX_RESPONSE_BYTES = 64 * 1024
 EXCERPT_CHARS = 500
 ERROR_CHARS = 255
 MAX_RETRY_AFTER = 7 * 24 * 3600
+#: guarded sessions kept per thread (one per webhook and address policy) before they are all closed
+MAX_SESSIONS = 64
+
+_sessions = threading.local()
 
 
 @dataclass
@@ -125,7 +131,29 @@ def guard_session(session: requests.Session, policy: AddressPolicy | None = None
     session.mount("https://", adapter)
     session.trust_env = False
     session.proxies = {}
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # a receiver's cookies are never kept
     session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def webhook_session(webhook_id: int) -> requests.Session:
+    """This thread's guarded session for one webhook, so that connections to its receiver are reused.
+
+    Keyed by the webhook and the current address policy: a changed policy (development mode, allowed
+    networks) gets a new session, and every new connection is still checked by the guarded adapter.
+    """
+    policy = current_policy()
+    cache = getattr(_sessions, "cache", None)
+    if cache is None:
+        cache = _sessions.cache = {}
+    key = (webhook_id, policy)
+    session = cache.get(key)
+    if session is None:
+        if len(cache) >= MAX_SESSIONS:
+            for old in cache.values():
+                old.close()
+            cache.clear()
+        session = cache[key] = guard_session(requests.Session(), policy)
     return session
 
 

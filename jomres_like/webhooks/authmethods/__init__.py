@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...services import ValidationError
-from ..http import AttemptResult, post
+from ..http import AttemptResult, post, webhook_session
 
 if TYPE_CHECKING:
     from ...models import Webhook, WebhookDelivery
@@ -107,7 +107,8 @@ class AuthMethod:
     @classmethod
     def send(cls, webhook: Webhook, body: bytes, headers: dict, settings: dict) -> AttemptResult:
         """POST ``body`` with ``headers`` to the webhook's URL, authenticated the method's way."""
-        return post(webhook.url, body, headers, secrets=cls.secret_values(settings))
+        return post(webhook.url, body, headers, secrets=cls.secret_values(settings),
+                    session=webhook_session(webhook.id))
 
     @classmethod
     def secret_values(cls, settings: dict) -> list[str]:

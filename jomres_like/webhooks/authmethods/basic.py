@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from . import AttemptResult, AuthField, AuthMethod, post, register
+from . import AttemptResult, AuthField, AuthMethod, post, register, webhook_session
 
 
 @register
@@ -31,4 +31,5 @@ class BasicAuth(AuthMethod):
         credentials = f"{settings.get('username', '')}:{settings.get('password', '')}".encode()
         token = base64.b64encode(credentials).decode("ascii")
         headers = {**headers, "Authorization": f"Basic {token}"}
-        return post(webhook.url, body, headers, secrets=[*cls.secret_values(settings), token])
+        return post(webhook.url, body, headers, secrets=[*cls.secret_values(settings), token],
+                    session=webhook_session(webhook.id))

@@ -19,7 +19,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from ... import crypto
 from ...logs import get_logger
 from ...timeutil import utcnow
-from ..http import AttemptResult, describe_exception, guard_session, post, timeouts
+from ..http import AttemptResult, describe_exception, guard_session, post, timeouts, webhook_session
 from . import AuthField, AuthMethod, register
 
 log = get_logger("Webhooks")
@@ -69,7 +69,7 @@ class OAuthClientCredentials(AuthMethod):
                     elapsed = int((time.monotonic() - started) * 1000)
                     return AttemptResult.failure(f"Token request failed: {exc}", elapsed)
             result = post(webhook.url, body, {**headers, "Authorization": f"Bearer {token}"},
-                          secrets=[*cls.secret_values(settings), token])
+                          secrets=[*cls.secret_values(settings), token], session=webhook_session(webhook.id))
             if result.status_code != 401 or round_number == 1:
                 break
             log.info("Webhook %s answered 401; fetching a new token once", webhook.id)
