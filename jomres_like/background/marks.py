@@ -49,6 +49,11 @@ def _set(kind: str, webhook_id: int, on: bool) -> None:
         path.unlink(missing_ok=True)
 
 
+def mark_slow(webhook_id: int) -> None:
+    """Mark the webhook slow (one of its deliveries is taking longer than :data:`SLOW_AFTER`)."""
+    _set("slow", webhook_id, True)
+
+
 def note_result(webhook_id: int, result: Any) -> None:
     """Update the webhook's marks from one attempt's result (timeout: down; slow: slow; quick 2xx: clear)."""
     duration = float(getattr(result, "duration_ms", 0) or 0) / 1000.0

@@ -9,6 +9,7 @@ task that finds no free slot in time is left, due, for the sweeper.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -35,6 +36,7 @@ EARLY_TOLERANCE = timedelta(seconds=0.5)
 _slots_lock = threading.Condition()
 _in_flight: dict[int, int] = {}
 _slow_in_flight: dict[int, int] = {}
+_started: dict[int, list[float]] = {}
 
 
 def stale_after() -> float:
@@ -42,14 +44,20 @@ def stale_after() -> float:
     return float(current_app.config.get("JOMRES_WEBHOOK_TIMEOUT") or 15) * 2 + 30
 
 
+def _stuck(webhook_id: int) -> bool:
+    """Whether one of the webhook's deliveries in this process has been running longer than SLOW_AFTER."""
+    starts = _started.get(webhook_id)
+    return bool(starts) and time.monotonic() - min(starts) > marks.SLOW_AFTER
+
+
 @contextmanager
 def delivery_slot(webhook_id: int) -> Iterator[bool]:
     """Take a slot for one delivery of ``webhook_id``; yields whether one was free.
 
     A healthy webhook has its own slots (``JOMRES_INFLIGHT_PER_WEBHOOK``) and waits up to
-    ``JOMRES_INFLIGHT_WAIT`` seconds for one. A webhook marked slow gets one slot, without waiting, out of
-    ``JOMRES_INFLIGHT_TOTAL`` shared by all slow webhooks: a slow or dead receiver never takes the slots of
-    healthy ones, nor every worker thread.
+    ``JOMRES_INFLIGHT_WAIT`` seconds for one, unless one of its deliveries is stuck (then it is marked slow).
+    A webhook marked slow gets one slot, without waiting, out of ``JOMRES_INFLIGHT_TOTAL`` shared by all slow
+    webhooks: a slow or dead receiver never takes the slots of healthy ones, nor every worker thread.
     """
     slow = marks.is_marked("slow", webhook_id)
     slow_total = int(current_app.config.get("JOMRES_INFLIGHT_TOTAL") or DEFAULT_INFLIGHT_TOTAL)
@@ -61,17 +69,34 @@ def delivery_slot(webhook_id: int) -> Iterator[bool]:
             return sum(_slow_in_flight.values()) < slow_total and _in_flight.get(webhook_id, 0) < 1
         return _in_flight.get(webhook_id, 0) < per_webhook
 
+    deadline = time.monotonic() + max(0.0, wait)
+    stuck = False
+    started = time.monotonic()
     with _slots_lock:
-        granted = _slots_lock.wait_for(free, timeout=max(0.0, wait))
+        for _ in range(1000):  # bounded: at most ``wait`` seconds in slices
+            granted = free()
+            remaining = deadline - time.monotonic()
+            if granted or remaining <= 0:
+                break
+            if _stuck(webhook_id):
+                stuck = True
+                break
+            _slots_lock.wait(min(remaining, 0.05))
         if granted:
             _in_flight[webhook_id] = _in_flight.get(webhook_id, 0) + 1
+            _started.setdefault(webhook_id, []).append(started)
             if slow:
                 _slow_in_flight[webhook_id] = _slow_in_flight.get(webhook_id, 0) + 1
+    if stuck:
+        marks.mark_slow(webhook_id)
     try:
         yield granted
     finally:
         if granted:
             with _slots_lock:
+                _started[webhook_id].remove(started)
+                if not _started[webhook_id]:
+                    del _started[webhook_id]
                 for counts in (_in_flight, _slow_in_flight) if slow else (_in_flight,):
                     counts[webhook_id] -= 1
                     if not counts[webhook_id]:

@@ -163,3 +163,19 @@ def test_sweeper_probes_a_down_webhook_a_few_tasks_per_pass(app, setup, make_web
         due = set(due_tasks())
     assert len(due & set(_task_ids(app, dead.id))) == PROBES
     assert set(_task_ids(app, healthy.id)) <= due
+
+
+def test_a_stuck_delivery_marks_the_webhook_slow_and_nobody_waits_for_it(
+    app, setup, make_webhook, tasks_dir, monkeypatch
+):
+    hook = make_webhook(setup[0])
+    app.config.update(JOMRES_INFLIGHT_PER_WEBHOOK=1, JOMRES_INFLIGHT_WAIT=5)
+    monkeypatch.setattr(marks, "SLOW_AFTER", 0.1)
+    with app.app_context(), delivery_slot(hook.id) as first:
+        assert first is True
+        time.sleep(0.2)  # the first delivery is now stuck
+        started = time.monotonic()
+        with delivery_slot(hook.id) as second:
+            waited = time.monotonic() - started
+        assert second is False and waited < 1
+        assert marks.is_marked("slow", hook.id)
