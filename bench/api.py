@@ -7,6 +7,9 @@ an app key with ``flask api-keys create``, then, in the same run and with the sa
 - ``GET /jomres/api/webhooks/1/booking_modified/<id>`` with a bearer token (the full contract_details);
 - ``POST /jomres/api/oauth/token`` (client credentials).
 
+The baseline and the callback are measured in alternating slices (``--rounds``, default 4), so that the load
+of the shared machine weighs on both alike rather than on whichever ran during a busy moment.
+
 Target: callback requests per second at least 0.5 x the baseline. Usage: ``.venv/bin/python bench/api.py
 [--seconds 5] [--threads 8]``; ``DATABASE_URL`` may point at PostgreSQL or MariaDB instead.
 """
@@ -32,8 +35,8 @@ from live import LiveServer  # noqa: E402 - tests/ is not a package on the path 
 TARGET_RATIO = 0.5
 
 
-def measure(label: str, send, seconds: float, threads: int) -> float:
-    """Requests per second of ``send(session)`` from ``threads`` threads during ``seconds``."""
+def measure(label: str, send, seconds: float, threads: int) -> tuple[int, float]:
+    """Requests sent by ``send(session)`` from ``threads`` threads during ``seconds``, and the time taken."""
     counts = [0] * threads
     errors: list[str] = []
     stop = time.monotonic() + seconds
@@ -55,10 +58,27 @@ def measure(label: str, send, seconds: float, threads: int) -> float:
         thread.join(timeout=seconds + 30)
     elapsed = time.monotonic() - started
     if errors:
-        raise SystemExit(f"{label}: {len(errors)} failed request(s), first: {errors[0]}")
-    rate = sum(counts) / elapsed
-    print(f"  {label:<52} {sum(counts):>7} requests  {rate:>8.1f} req/s")
-    return rate
+        raise SystemExit(f"{label or 'request'}: {len(errors)} failed request(s), first: {errors[0]}")
+    if label:
+        print(f"  {label:<52} {sum(counts):>7} requests  {sum(counts) / elapsed:>8.1f} req/s")
+    return sum(counts), elapsed
+
+
+def interleaved(labels: tuple[str, str], sends: tuple, seconds: float, threads: int,
+                rounds: int) -> list[float]:
+    """Requests per second of two request kinds measured in alternating slices, so that the shared machine's
+    load changes weigh on both alike."""
+    totals = [[0, 0.0], [0, 0.0]]
+    for _ in range(rounds):
+        for index, send in enumerate(sends):
+            count, elapsed = measure("", send, seconds / rounds, threads)
+            totals[index][0] += count
+            totals[index][1] += elapsed
+    rates = []
+    for label, (count, elapsed) in zip(labels, totals, strict=True):
+        rates.append(count / elapsed)
+        print(f"  {label:<52} {count:>7} requests  {count / elapsed:>8.1f} req/s")
+    return rates
 
 
 def main() -> int:
@@ -66,6 +86,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=4, help="alternating slices of baseline and callback")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="jomres-bench-api-"))
@@ -90,15 +111,16 @@ def main() -> int:
         for session_url in (trivial, callback):  # warm up both workers
             for _ in range(20):
                 requests.get(session_url, headers=headers, timeout=10)
-        baseline = measure("GET /jomres/api/ (no token, trivial JSON)",
-                           lambda s: s.get(trivial, timeout=10), args.seconds, args.threads)
-        callbacks = measure("GET /jomres/api/webhooks/1/booking_modified/<id> (token)",
-                            lambda s: s.get(callback, headers=headers, timeout=10),
-                            args.seconds, args.threads)
-        tokens = measure("POST /jomres/api/oauth/token (client credentials)",
-                         lambda s: s.post(server.url + "/jomres/api/oauth/token", auth=auth, timeout=10,
-                                          data={"grant_type": "client_credentials"}),
-                         args.seconds, args.threads)
+        baseline, callbacks = interleaved(
+            ("GET /jomres/api/ (no token, trivial JSON)",
+             "GET /jomres/api/webhooks/1/booking_modified/<id> (token)"),
+            (lambda s: s.get(trivial, timeout=10), lambda s: s.get(callback, headers=headers, timeout=10)),
+            args.seconds, args.threads, args.rounds)
+        count, elapsed = measure("POST /jomres/api/oauth/token (client credentials)",
+                                 lambda s: s.post(server.url + "/jomres/api/oauth/token", auth=auth,
+                                                  timeout=10, data={"grant_type": "client_credentials"}),
+                                 args.seconds, args.threads)
+        tokens = count / elapsed
     finally:
         server.stop()
     ratio = callbacks / baseline
