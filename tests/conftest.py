@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
+from dbtools import drop_everything, empty_tables, make_test_config
 from flask import has_app_context
 from sqlalchemy import text
 
@@ -60,7 +61,7 @@ def worker_database(url: str, worker: str) -> str:
 @pytest.fixture(scope="session")
 def _schema(database_url, tmp_path_factory):
     """Create the schema once per session, from empty."""
-    app = create_app(_config(database_url, tmp_path_factory.mktemp("schema")))
+    app = create_app(make_test_config(database_url, tmp_path_factory.mktemp("schema")))
     with app.app_context():
         drop_everything()
         db.create_all()
@@ -71,33 +72,10 @@ def _schema(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
-def drop_everything() -> None:
-    """Drop every table of the model and Alembic's version table."""
-    db.drop_all()
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-
-
-def _config(database_url: str, folder) -> dict:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "JOMRES_TEMP_DIR": str(folder / "temp"),
-        "JOMRES_LOG_DIR": str(folder / "logs"),
-        "JOMRES_SELF_URL": "http://127.0.0.1:9",
-        "JOMRES_DEVELOPMENT": None,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "JOMRES_SWEEP_SECONDS": 0,
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt costs ~0.3 s per user
-    }
-
-
 @pytest.fixture
 def app_config(database_url, tmp_path) -> dict:
     """The configuration mapping the ``app`` fixture passes to ``create_app``; tests may change it."""
-    return _config(database_url, tmp_path)
+    return make_test_config(database_url, tmp_path)
 
 
 @pytest.fixture
@@ -109,28 +87,6 @@ def app(_schema, app_config):
         db.session.remove()
         empty_tables()
         db.engine.dispose()
-
-
-def empty_tables() -> None:
-    """Delete every row and reset the id counters, portably."""
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-    dialect = db.engine.dialect.name
-    with db.engine.begin() as connection:
-        if dialect == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        elif dialect in ("mysql", "mariadb"):
-            connection.execute(text("SET FOREIGN_KEY_CHECKS=0"))
-            for table in tables:
-                connection.execute(text(f"TRUNCATE TABLE {table}"))
-            connection.execute(text("SET FOREIGN_KEY_CHECKS=1"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
-            exists = connection.execute(
-                text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")
-            ).first()
-            if exists:
-                connection.execute(text("DELETE FROM sqlite_sequence"))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from conftest import empty_tables
+from dbtools import empty_tables
 from sqlalchemy import select
 
 from jomres_like import access, create_app

@@ -84,12 +84,12 @@ def site(_schema, database_url, tmp_path_factory):
 
 def _empty_shared_database(database_url: str, folder: Path) -> None:
     """Leave ``DATABASE_URL`` with empty tables, as every other test expects to find it."""
-    from conftest import _config, empty_tables
+    from dbtools import empty_tables, make_test_config
 
     from jomres_like import create_app
     from jomres_like.extensions import db
 
-    app = create_app(_config(database_url, folder))
+    app = create_app(make_test_config(database_url, folder))
     with app.app_context():
         empty_tables()
         db.engine.dispose()
