@@ -16,3 +16,19 @@ graceful_timeout = 10
 # Access log to stdout only on request; the application writes its own channels under logs/.
 if os.environ.get("GUNICORN_ACCESSLOG"):
     accesslog = "-"
+
+
+def post_worker_init(worker):
+    """Start the app's in-process sweeper as soon as a worker is ready, so an idle node still retries.
+
+    It is a thread inside the worker (no extra process); the first request would start it anyway.
+    """
+    app = getattr(worker, "wsgi", None)
+    if app is None or not hasattr(app, "config"):
+        return
+    try:
+        from jomres_like.background.sweeper import ensure_started
+
+        ensure_started(app)
+    except Exception:  # noqa: BLE001 - a worker must boot even if the sweeper cannot start
+        worker.log.exception("Could not start the deferred-task sweeper")
