@@ -12,7 +12,6 @@ then fires the self-calls; immediate-mode webhooks are delivered right there ins
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from sqlalchemy import select, update
@@ -24,12 +23,12 @@ from ..logs import get_logger
 from ..models import Webhook, WebhookDelivery, WebhookEvent
 from ..services.events import raise_event
 from ..timeutil import iso_utc, utcnow
+from . import authmethods
 from .health import FAILING_STREAK
+from .payloads import build_payload, new_message_id
 from .resolve import webhooks_for
 
 BUFFER_KEY = "jomres_webhook_buffer"
-PROCESSOR_PREFIX = "07320watcher_authmethod_process_"
-_MESSAGE_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 log = get_logger("Core")
 
@@ -39,32 +38,9 @@ def buffer_entry(entry: tuple) -> None:
     db.session().info.setdefault(BUFFER_KEY, []).append(entry)
 
 
-def new_message_id() -> str:
-    """A ``webhook-id``: ``msg_`` and 26 random characters."""
-    return "msg_" + "".join(secrets.choice(_MESSAGE_ALPHABET) for _ in range(26))
-
-
 def processor_name(webhook: Webhook) -> str:
     """The deferred processor of the webhook's auth method, e.g. ``07320watcher_authmethod_process_none``."""
-    return PROCESSOR_PREFIX + (webhook.auth_method or "none")
-
-
-def build_payload(event: WebhookEvent, webhook: Webhook, message_id: str) -> dict[str, Any]:
-    """The body sent to the receiver (SPEC section 8), from the delivery engineer's payloads module."""
-    try:
-        from .payloads import build_payload as build
-    except ImportError:  # payloads not installed yet: Jomres' ``none`` data only
-        data = dict(event.data or {})
-        data.update(task=event.event, manager_id=webhook.owner_id)
-        return {
-            "id": message_id,
-            "event": event.event,
-            "subscription_id": webhook.id,
-            "created_at": iso_utc(event.created_at),
-            "data": data,
-            "event_metadata": event.event_metadata or {},
-        }
-    return build(event, webhook, message_id)
+    return authmethods.processor_name(webhook.auth_method or "none")
 
 
 def new_task(delivery: WebhookDelivery, webhook: Webhook, redelivery: bool = False) -> dict[str, Any]:
