@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from dbtools import empty_tables
+from dbtools import empty_tables, make_test_config
 from sqlalchemy import select
 
 from jomres_like import access, create_app
@@ -131,20 +131,7 @@ def world(_schema, database_url, tmp_path_factory):
     from jomres_like.timeutil import utcnow
 
     folder = tmp_path_factory.mktemp("matrix")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "JOMRES_TEMP_DIR": str(folder / "temp"),
-            "JOMRES_LOG_DIR": str(folder / "logs"),
-            "JOMRES_SELF_URL": "http://127.0.0.1:9",
-            "JOMRES_DEVELOPMENT": None,
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "JOMRES_SWEEP_SECONDS": 0,
-        }
-    )
+    app = create_app(make_test_config(database_url, folder))
     result = World(app)
     with app.app_context():
         seed_demo()
