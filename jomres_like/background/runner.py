@@ -2,106 +2,41 @@
 
 Used by ``/background_process`` (the self-call), by immediate-mode dispatch (inline, inside the request), by
 ``flask deferred-tasks run`` and by the sweeper when it runs tasks itself. Deliveries in flight are bounded
-per webhook and per process (slow webhooks share a few slots of their own, see :func:`delivery_slot`): a
-task that finds no free slot in time is left, due, for the sweeper.
+per webhook and per process (:mod:`.slots`): a task of a healthy webhook whose slots are taken is queued and
+run by the thread holding the slot, right after its own task (:func:`_drain`); a slow webhook's extra task is
+left, due, for the sweeper.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..logs import get_logger
-from ..models import DeliveryAttempt, Webhook, WebhookDelivery
+from ..models import Webhook, WebhookDelivery
 from ..services.site import development_mode
 from ..timeutil import iso_utc, utcnow
-from . import marks, store
+from . import marks, slots, store, trigger
+from .slots import delivery_slot
+
+__all__ = ["delivery_slot", "run_task", "stale_after"]
 
 log = get_logger("DeferredTasks")
 
-#: deliveries in flight per process for all the webhooks marked slow together (healthy ones are not counted)
-DEFAULT_INFLIGHT_TOTAL = 3
-DEFAULT_INFLIGHT_PER_WEBHOOK = 2
-#: seconds a healthy webhook's task waits for one of its own slots before it is left to the sweeper
-DEFAULT_SLOT_WAIT = 1.0
 EARLY_TOLERANCE = timedelta(seconds=0.5)
-
-_slots_lock = threading.Condition()
-_in_flight: dict[int, int] = {}
-_slow_in_flight: dict[int, int] = {}
-_started: dict[int, list[float]] = {}
+#: a thread runs at most this many queued tasks, for at most DRAIN_SECONDS, before handing the rest on
+DRAIN_TASKS = 200
+DRAIN_SECONDS = 5.0
 
 
 def stale_after() -> float:
     """Seconds after which a claim is considered abandoned even if its process still lives."""
     return float(current_app.config.get("JOMRES_WEBHOOK_TIMEOUT") or 15) * 2 + 30
-
-
-def _stuck(webhook_id: int) -> bool:
-    """Whether one of the webhook's deliveries in this process has been running longer than SLOW_AFTER."""
-    starts = _started.get(webhook_id)
-    return bool(starts) and time.monotonic() - min(starts) > marks.SLOW_AFTER
-
-
-@contextmanager
-def delivery_slot(webhook_id: int) -> Iterator[bool]:
-    """Take a slot for one delivery of ``webhook_id``; yields whether one was free.
-
-    A healthy webhook has its own slots (``JOMRES_INFLIGHT_PER_WEBHOOK``) and waits up to
-    ``JOMRES_INFLIGHT_WAIT`` seconds for one, unless one of its deliveries is stuck (then it is marked slow).
-    A webhook marked slow gets one slot, without waiting, out of ``JOMRES_INFLIGHT_TOTAL`` shared by all slow
-    webhooks: a slow or dead receiver never takes the slots of healthy ones, nor every worker thread.
-    """
-    slow = marks.is_marked("slow", webhook_id)
-    slow_total = int(current_app.config.get("JOMRES_INFLIGHT_TOTAL") or DEFAULT_INFLIGHT_TOTAL)
-    per_webhook = int(current_app.config.get("JOMRES_INFLIGHT_PER_WEBHOOK") or DEFAULT_INFLIGHT_PER_WEBHOOK)
-    wait = 0.0 if slow else float(current_app.config.get("JOMRES_INFLIGHT_WAIT", DEFAULT_SLOT_WAIT))
-
-    def free() -> bool:
-        if slow:
-            return sum(_slow_in_flight.values()) < slow_total and _in_flight.get(webhook_id, 0) < 1
-        return _in_flight.get(webhook_id, 0) < per_webhook
-
-    deadline = time.monotonic() + max(0.0, wait)
-    stuck = False
-    started = time.monotonic()
-    with _slots_lock:
-        for _ in range(1000):  # bounded: at most ``wait`` seconds in slices
-            granted = free()
-            remaining = deadline - time.monotonic()
-            if granted or remaining <= 0:
-                break
-            if _stuck(webhook_id):
-                stuck = True
-                break
-            _slots_lock.wait(min(remaining, 0.05))
-        if granted:
-            _in_flight[webhook_id] = _in_flight.get(webhook_id, 0) + 1
-            _started.setdefault(webhook_id, []).append(started)
-            if slow:
-                _slow_in_flight[webhook_id] = _slow_in_flight.get(webhook_id, 0) + 1
-    if stuck:
-        marks.mark_slow(webhook_id)
-    try:
-        yield granted
-    finally:
-        if granted:
-            with _slots_lock:
-                _started[webhook_id].remove(started)
-                if not _started[webhook_id]:
-                    del _started[webhook_id]
-                for counts in (_in_flight, _slow_in_flight) if slow else (_in_flight,):
-                    counts[webhook_id] -= 1
-                    if not counts[webhook_id]:
-                        del counts[webhook_id]
-                _slots_lock.notify_all()
 
 
 def _answer(status: int, state: str, message: str, **extra: Any) -> tuple[int, dict]:
@@ -129,13 +64,56 @@ def run_task(task_id: str, *, inline: bool = False) -> tuple[int, dict]:
         return _answer(422, "error", str(exc), task=task_id)
     if inline:
         return _claim_and_run(task_id, dev)
-    with delivery_slot(task["webhook_id"]) as granted:
-        if not granted:
-            log.info("Task %s left for the sweeper: too many deliveries in flight", task_id)
-            return _answer(
-                503, "busy", "Too many deliveries in flight; the sweeper will run it.", task=task_id
-            )
-        return _claim_and_run(task_id, dev)
+    state, slot = slots.acquire(task["webhook_id"], task_id)
+    if state == slots.QUEUED:
+        return _answer(
+            202, "queued", "Queued behind this webhook's deliveries in flight; it runs next.", task=task_id
+        )
+    if slot is None:
+        log.info("Task %s left for the sweeper: too many deliveries in flight", task_id)
+        return _answer(503, "busy", "Too many deliveries in flight; the sweeper will run it.", task=task_id)
+    try:
+        status, body = _claim_and_run(task_id, dev)
+        ran = _drain(slot, dev)
+    finally:
+        slots.release(slot)
+    if ran:
+        body = {**body, "queued_tasks_run": ran}
+    return status, body
+
+
+def _drain(slot: slots.Slot, dev: bool) -> int:
+    """Run the tasks queued behind ``slot`` (same webhook), keeping the slot; return how many ran.
+
+    Stops when the queue is empty (the slot is then released), when the webhook turns slow or down (its queue
+    is left to the sweeper), or after DRAIN_TASKS tasks / DRAIN_SECONDS (the next queued task gets a
+    self-call of its own, which carries on).
+    """
+    deadline = time.monotonic() + DRAIN_SECONDS
+    ran = 0
+    while True:
+        db.session.rollback()  # each task in a fresh transaction
+        if marks.is_marked("slow", slot.webhook_id):
+            left = slots.drop_queue(slot.webhook_id)
+            if left:
+                log.info("Webhook %s is slow: %s queued task(s) left for the sweeper", slot.webhook_id, left)
+            return ran
+        if ran >= DRAIN_TASKS or time.monotonic() > deadline:
+            slots.release(slot)
+            handed = slots.pop_queued(slot.webhook_id)
+            if handed is not None:
+                trigger.fire(handed)
+            return ran
+        task_id = slots.next_or_release(slot)
+        if task_id is None:
+            return ran
+        log.info("Running queued task %s", task_id)
+        try:
+            _claim_and_run(task_id, dev)
+        except Exception:  # noqa: BLE001 - one bad task must not strand the others; the sweeper retries it
+            db.session.rollback()
+            log.exception("Queued task %s failed; it is kept for the sweeper", task_id)
+        ran += 1
 
 
 def _claim_and_run(task_id: str, dev: bool) -> tuple[int, dict]:
@@ -146,12 +124,21 @@ def _claim_and_run(task_id: str, dev: bool) -> tuple[int, dict]:
         return _answer(409, "busy", "This task is running right now.", task=task_id)
 
 
+# Built once (hot path): a task's delivery and its webhook in one statement.
+_DELIVERY_AND_WEBHOOK = (
+    select(WebhookDelivery, Webhook)
+    .outerjoin(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+    .where(WebhookDelivery.id == bindparam("delivery_id"))
+)
+
+
 def _run_claimed(task_id: str, dev: bool) -> tuple[int, dict]:
     try:
         task, failed = store.read_task(task_id)  # again, under the claim
     except store.TaskError as exc:
         return _answer(404 if "No such" in str(exc) else 422, "error", str(exc), task=task_id)
-    delivery = db.session.get(WebhookDelivery, task["delivery_id"])
+    row = db.session.execute(_DELIVERY_AND_WEBHOOK, {"delivery_id": task["delivery_id"]}).first()
+    delivery, webhook = row if row is not None else (None, None)
     if delivery is None or delivery.task_id != task_id or delivery.message_id != task["message_id"]:
         if not failed:
             store.delete_task(task_id)
@@ -174,8 +161,7 @@ def _run_claimed(task_id: str, dev: bool) -> tuple[int, dict]:
             task=task_id,
             next_attempt_at=iso_utc(delivery.next_attempt_at),
         )
-    webhook = db.session.get(Webhook, task["webhook_id"])
-    if webhook is None or webhook.id != delivery.webhook_id:
+    if webhook is None or webhook.id != task["webhook_id"]:
         return _answer(410, "gone", "The webhook no longer exists.", task=task_id)
     try:
         from ..webhooks.authmethods import get_processor
@@ -212,22 +198,3 @@ def _give_up(task: dict, delivery: WebhookDelivery, reason: str, dev: bool) -> N
     delivery.next_attempt_at = None
     db.session.commit()
     store.move_to_failed(task)
-
-
-def add_attempt(delivery: WebhookDelivery, result: Any, started, redelivery: bool) -> DeliveryAttempt:
-    """Record one attempt of ``delivery`` from a processor's result."""
-    attempt = DeliveryAttempt(
-        delivery_id=delivery.id,
-        number=(delivery.attempts or 0) + 1,
-        started_at=started,
-        duration_ms=int(result.duration_ms or 0),
-        status_code=result.status_code,
-        response_excerpt=(result.response_excerpt or "")[:500],
-        error=(result.error or "")[:255],
-        redelivery=redelivery,
-    )
-    db.session.add(attempt)
-    delivery.attempts = attempt.number
-    delivery.last_status_code = result.status_code
-    delivery.last_error = attempt.error
-    return attempt

@@ -29,6 +29,10 @@ LOCK_SUFFIX = ".lock"
 MAX_TASK_BYTES = 64 * 1024
 
 
+#: JOMRES_TEMP_DIR -> its deferred_tasks folder, once created (every task operation asks for it)
+_made: dict[str, Path] = {}
+
+
 class TaskError(ValueError):
     """A task file that is missing, unreadable or malformed."""
 
@@ -38,9 +42,13 @@ class TaskBusy(RuntimeError):
 
 
 def tasks_dir() -> Path:
-    """The folder of pending (and, in development mode, done) task files."""
-    path = Path(current_app.config["JOMRES_TEMP_DIR"]) / "deferred_tasks"
-    (path / FAILED).mkdir(parents=True, exist_ok=True)
+    """The folder of pending (and, in development mode, done) task files (created on first use)."""
+    root = current_app.config["JOMRES_TEMP_DIR"]
+    path = _made.get(root)
+    if path is None or not path.is_dir():
+        path = Path(root) / "deferred_tasks"
+        (path / FAILED).mkdir(parents=True, exist_ok=True)
+        _made[root] = path
     return path
 
 

@@ -94,6 +94,14 @@ def dispatch_event(event_id: int) -> list[tuple]:
     event = db.session.get(WebhookEvent, event_id)
     pairs = [(webhook, _delivery(event, webhook)) for webhook in webhooks_for(event)]
     db.session.add_all([delivery for _webhook, delivery in pairs])
+    # a receiver failing again and again, or marked down after a timeout, is not called for each new event:
+    # the sweeper probes it (read before the commit, which expires the webhooks)
+    down = marks.marked("down") if pairs else set()
+    held = {
+        webhook.id
+        for webhook, _delivery in pairs
+        if (webhook.consecutive_failures or 0) >= FAILING_STREAK or webhook.id in down
+    }
     written: list[dict] = []
     try:
         db.session.flush()
@@ -109,14 +117,6 @@ def dispatch_event(event_id: int) -> list[tuple]:
         for task in written:
             store.delete_task(task["task_id"])
         raise
-    # a receiver failing again and again, or marked down after a timeout, is not called for each new event:
-    # the sweeper probes it
-    down = marks.marked("down") if pairs else set()
-    held = {
-        webhook.id
-        for webhook, _delivery in pairs
-        if (webhook.consecutive_failures or 0) >= FAILING_STREAK or webhook.id in down
-    }
     return [
         ("task", task["task_id"], "held" if task["webhook_id"] in held else task["mode"], None)
         for task in written

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..logs import get_logger
@@ -12,6 +12,8 @@ from ..models import Webhook
 from ..timeutil import utcnow
 
 FAILING_LIMIT = timedelta(days=5)
+#: a healthy webhook's last delivery time is rewritten at most this often (see :func:`record_success`)
+REFRESH = timedelta(seconds=1)
 #: from this many failures in a row a receiver is treated as down: new events do not call it at once and
 #: the sweeper sends only a few probes per pass (a circuit breaker)
 FAILING_STREAK = 3
@@ -20,15 +22,28 @@ FAILING_REASON = "Every delivery failed for 5 days; fix the receiver, then enabl
 
 log = get_logger("Webhooks")
 
+_table = Webhook.__table__
 
-def record_success(webhook_id: int, status_code: int | None, now: datetime | None = None) -> None:
-    """A delivery succeeded: reset the failure counters."""
+
+def record_success(webhook: Webhook, status_code: int | None, now: datetime | None = None) -> None:
+    """A delivery succeeded: reset the failure counters.
+
+    A healthy webhook whose row already says so (same status, last delivery under :data:`REFRESH` ago) is not
+    written again: under a burst, every delivery of one webhook would otherwise update the same row.
+    """
     now = now or utcnow()
+    if (
+        not webhook.consecutive_failures
+        and webhook.failing_since is None
+        and webhook.last_status == status_code
+        and webhook.last_delivery_at is not None
+        and timedelta(0) <= now - webhook.last_delivery_at < REFRESH
+    ):
+        return
     db.session.execute(
-        update(Webhook)
-        .where(Webhook.id == webhook_id)
+        update(_table)
+        .where(_table.c.id == webhook.id)
         .values(last_status=status_code, last_delivery_at=now, consecutive_failures=0, failing_since=None)
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -38,21 +53,20 @@ def record_failure(
     """A delivery attempt failed: count it; disable the webhook on 410 or after 5 days; return the reason."""
     now = now or utcnow()
     db.session.execute(
-        update(Webhook)
-        .where(Webhook.id == webhook_id)
+        update(_table)
+        .where(_table.c.id == webhook_id)
         .values(
             last_status=status_code,
             last_delivery_at=now,
-            consecutive_failures=Webhook.consecutive_failures + 1,
-            failing_since=func.coalesce(Webhook.failing_since, now),
+            consecutive_failures=_table.c.consecutive_failures + 1,
+            failing_since=func.coalesce(_table.c.failing_since, now),
         )
-        .execution_options(synchronize_session=False)
     )
     reason = ""
     if gone:
         reason = GONE_REASON
     else:
-        since = db.session.scalar(db.select(Webhook.failing_since).where(Webhook.id == webhook_id))
+        since = db.session.scalar(select(_table.c.failing_since).where(_table.c.id == webhook_id))
         if since is not None and now - since >= FAILING_LIMIT:
             reason = FAILING_REASON
     if reason:

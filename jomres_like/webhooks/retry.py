@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import insert, update
 
 from ..config import DEFAULT_RETRY_SCHEDULE
 from ..extensions import db
 from ..logs import get_logger
-from ..models import Webhook, WebhookDelivery
+from ..models import DeliveryAttempt, Webhook, WebhookDelivery
 from ..timeutil import iso_utc, utcnow
 from . import health
 
@@ -59,40 +60,61 @@ def record_outcome(
 
     A 2xx is success. Anything else is a failed attempt: with ``wait_for_confirmation`` it is retried on the
     schedule (``Retry-After`` honoured within bounds) until exhausted; ``410 Gone`` disables the webhook.
+    The attempt, the delivery and the webhook's health are written with plain statements (this runs for every
+    delivery) in one short transaction; ``delivery`` and ``webhook`` are not read after the commit.
     """
     from ..background import store
-    from ..background.runner import add_attempt
 
     now = utcnow()
-    add_attempt(delivery, result, started, redelivery=bool(task.get("redelivery")) or rerun)
-    delay = None
+    number = (delivery.attempts or 0) + 1
+    error = (result.error or "")[:255]
+    db.session.execute(
+        insert(DeliveryAttempt.__table__).values(
+            delivery_id=delivery.id,
+            number=number,
+            started_at=started,
+            duration_ms=int(result.duration_ms or 0),
+            status_code=result.status_code,
+            response_excerpt=(result.response_excerpt or "")[:500],
+            error=error,
+            redelivery=bool(task.get("redelivery")) or rerun,
+        )
+    )
+    next_attempt_at = None
     if result.ok:
-        delivery.status = "succeeded"
-        delivery.completed_at = now
-        delivery.next_attempt_at = None
-        health.record_success(webhook.id, result.status_code, now)
+        state = "succeeded"
+        health.record_success(webhook, result.status_code, now)
     else:
         reason = health.record_failure(webhook.id, result.status_code, gone=bool(result.gone), now=now)
-        made = delivery.attempts - int(task.get("attempts_base") or 0)
-        if webhook.wait_for_confirmation and not reason:
-            delay = next_delay(made, result.retry_after)
+        made = number - int(task.get("attempts_base") or 0)
+        delay = next_delay(made, result.retry_after) if webhook.wait_for_confirmation and not reason else None
         if delay is None:
-            delivery.status = "failed"
-            delivery.completed_at = now
-            delivery.next_attempt_at = None
+            state = "failed"
         else:
-            delivery.status = "pending"
-            delivery.next_attempt_at = now + timedelta(seconds=delay)
-    state = delivery.status
+            state = "pending"
+            next_attempt_at = now + timedelta(seconds=delay)
+    db.session.execute(
+        update(WebhookDelivery.__table__)
+        .where(WebhookDelivery.__table__.c.id == delivery.id)
+        .values(
+            attempts=number,
+            last_status_code=result.status_code,
+            last_error=error,
+            status=state,
+            next_attempt_at=next_attempt_at,
+            completed_at=None if state == "pending" else now,
+            updated_at=now,
+        )
+    )
     summary = {
         "status": state,
         "delivery": delivery.id,
         "message_id": delivery.message_id,
-        "attempt": delivery.attempts,
+        "attempt": number,
         "status_code": result.status_code,
         "duration_ms": int(result.duration_ms or 0),
         "error": result.error or "",
-        "next_attempt_at": iso_utc(delivery.next_attempt_at),
+        "next_attempt_at": iso_utc(next_attempt_at),
     }
     db.session.commit()
     if state == "succeeded":
@@ -104,15 +126,7 @@ def record_outcome(
     elif state == "failed":
         store.move_to_failed({**task, "done": True, "completed_at": iso_utc(now)})
     else:
-        store.write_task(
-            {**task, "attempts": delivery.attempts, "done": False}
-        )  # fresh mtime: the last attempt
+        store.write_task({**task, "attempts": number, "done": False})  # fresh mtime: the last attempt
         store.remove_failed(task["task_id"])
-    log.info(
-        "Task %s: %s after attempt %s (status %s)",
-        task["task_id"],
-        state,
-        delivery.attempts,
-        result.status_code,
-    )
+    log.info("Task %s: %s after attempt %s (status %s)", task["task_id"], state, number, result.status_code)
     return summary

@@ -276,11 +276,28 @@ def test_deliveries_in_flight_are_bounded(app, client, setup, make_webhook, rais
 
     hook = make_webhook(setup[0])
     [task_id] = raise_one()
-    app.config.update(JOMRES_INFLIGHT_PER_WEBHOOK=1, JOMRES_INFLIGHT_WAIT=0)
+    app.config.update(JOMRES_INFLIGHT_PER_WEBHOOK=1, JOMRES_INFLIGHT_QUEUE=0)
     with app.app_context(), delivery_slot(hook.id) as first:
         assert first is True
         response = client.get(_url(app, task_id))
     assert response.status_code == 503 and response.json["status"] == "busy"
+    assert _delivery(app).attempts == 0
+
+
+def test_a_task_behind_a_full_webhook_is_queued_not_run(app, client, setup, make_webhook, raise_one):
+    from jomres_like.background import slots
+    from jomres_like.background.runner import delivery_slot
+
+    hook = make_webhook(setup[0])
+    [task_id] = raise_one()
+    app.config.update(JOMRES_INFLIGHT_PER_WEBHOOK=1)
+    with app.app_context(), delivery_slot(hook.id) as first:
+        assert first is True
+        response = client.get(_url(app, task_id))
+        assert response.status_code == 202 and response.json["status"] == "queued"
+        assert client.get(_url(app, task_id)).status_code == 202  # fired again: queued once
+        assert slots.queued(hook.id) == 1
+        slots.drop_queue(hook.id)
     assert _delivery(app).attempts == 0
 
 

@@ -60,7 +60,7 @@ def _task_ids(app, webhook_id: int) -> list[str]:
 def test_slow_webhooks_never_take_the_slots_of_healthy_ones(app, setup, make_webhook, tasks_dir):
     slow = [make_webhook(setup[0]) for _ in range(4)]
     healthy = make_webhook(setup[0])
-    app.config.update(JOMRES_INFLIGHT_TOTAL=3, JOMRES_INFLIGHT_PER_WEBHOOK=2, JOMRES_INFLIGHT_WAIT=0)
+    app.config.update(JOMRES_INFLIGHT_TOTAL=3, JOMRES_INFLIGHT_PER_WEBHOOK=2)
     with app.app_context():
         for hook in slow:
             marks.note_result(hook.id, SimpleNamespace(ok=True, duration_ms=5000, error=""))
@@ -77,27 +77,47 @@ def test_slow_webhooks_never_take_the_slots_of_healthy_ones(app, setup, make_web
                     assert (h3, h4, h5) == (True, True, False)
 
 
-def test_healthy_task_waits_for_its_own_slot_instead_of_the_sweeper(app, setup, make_webhook, tasks_dir):
-    hook = make_webhook(setup[0])
-    app.config.update(JOMRES_INFLIGHT_PER_WEBHOOK=1, JOMRES_INFLIGHT_WAIT=5)
-    held = threading.Event()
+def test_tasks_queued_behind_a_busy_webhook_are_run_by_the_slot_holder(
+    app, setup, make_webhook, httpserver, tasks_dir
+):
+    """No thread waits for a slot: the second task is queued and the first task's thread runs it next."""
+    entered = threading.Event()
     release = threading.Event()
 
-    def hold():
-        with app.app_context(), delivery_slot(hook.id):
-            held.set()
-            release.wait(timeout=5)
+    def first_answer(_request):
+        entered.set()
+        release.wait(timeout=5)
+        from werkzeug import Response
 
-    thread = threading.Thread(target=hold, daemon=True)
+        return Response("ok")
+
+    httpserver.expect_ordered_request("/hook").respond_with_handler(first_answer)
+    httpserver.expect_ordered_request("/hook").respond_with_data("ok")
+    hook = make_webhook(setup[0], url=httpserver.url_for("/hook"))
+    app.config.update(JOMRES_INFLIGHT_PER_WEBHOOK=1)
+    _raise(app, setup[1], count=2)
+    first, second = _task_ids(app, hook.id)
+    answers = {}
+
+    def run_first():
+        answers["first"] = app.test_client().get(_url(app, first))
+
+    thread = threading.Thread(target=run_first, daemon=True)
     thread.start()
-    assert held.wait(timeout=5)
-    threading.Timer(0.2, release.set).start()
+    assert entered.wait(timeout=5)
     started = time.monotonic()
-    with app.app_context(), delivery_slot(hook.id) as granted:
-        waited = time.monotonic() - started
-    thread.join(timeout=5)
-    assert granted is True
-    assert 0.1 < waited < 4
+    queued = app.test_client().get(_url(app, second))
+    assert time.monotonic() - started < 1  # answered at once, no thread held
+    assert queued.status_code == 202 and queued.json["status"] == "queued"
+    release.set()
+    thread.join(timeout=10)
+    assert answers["first"].json["queued_tasks_run"] == 1
+    with app.app_context():
+        statuses = db.session.scalars(
+            select(WebhookDelivery.status).where(WebhookDelivery.webhook_id == hook.id)
+        ).all()
+    assert statuses == ["succeeded", "succeeded"]
+    assert len(httpserver.log) == 2
 
 
 def test_a_timeout_marks_the_webhook_down_and_its_new_tasks_are_held(
@@ -169,7 +189,7 @@ def test_a_stuck_delivery_marks_the_webhook_slow_and_nobody_waits_for_it(
     app, setup, make_webhook, tasks_dir, monkeypatch
 ):
     hook = make_webhook(setup[0])
-    app.config.update(JOMRES_INFLIGHT_PER_WEBHOOK=1, JOMRES_INFLIGHT_WAIT=5)
+    app.config.update(JOMRES_INFLIGHT_PER_WEBHOOK=1)
     monkeypatch.setattr(marks, "SLOW_AFTER", 0.1)
     with app.app_context(), delivery_slot(hook.id) as first:
         assert first is True
