@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask
+from flask import Flask, session
 from flask_login import current_user
+
+#: flash messages kept in the session until a page shows them; older ones are dropped, so that a client
+#: posting forms without following the redirects cannot grow the session cookie past what browsers keep
+MAX_FLASHES = 5
 
 
 def money(value) -> str:
@@ -38,6 +42,13 @@ def init_app(app: Flask) -> None:
         return endpoint in app.view_functions
 
     app.jinja_env.globals["has_endpoint"] = has_endpoint
+
+    @app.after_request
+    def _cap_flashes(response):
+        flashes = session.get("_flashes")
+        if flashes and len(flashes) > MAX_FLASHES:
+            session["_flashes"] = flashes[-MAX_FLASHES:]
+        return response
 
     @app.context_processor
     def navigation():

@@ -16,7 +16,7 @@ from typing import Any
 from . import store
 
 #: a delivery taking longer than this (seconds) marks its webhook slow
-SLOW_AFTER = 1.0
+SLOW_AFTER = 3.0
 _KINDS = ("slow", "down")
 
 

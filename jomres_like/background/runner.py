@@ -124,11 +124,11 @@ def _claim_and_run(task_id: str, dev: bool) -> tuple[int, dict]:
         return _answer(409, "busy", "This task is running right now.", task=task_id)
 
 
-# Built once (hot path): a task's delivery and its webhook in one statement.
+# Built once (hot path): a task's delivery (found by its task id) and its webhook in one statement.
 _DELIVERY_AND_WEBHOOK = (
     select(WebhookDelivery, Webhook)
     .outerjoin(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-    .where(WebhookDelivery.id == bindparam("delivery_id"))
+    .where(WebhookDelivery.task_id == bindparam("task_id"))
 )
 
 
@@ -137,7 +137,7 @@ def _run_claimed(task_id: str, dev: bool) -> tuple[int, dict]:
         task, failed = store.read_task(task_id)  # again, under the claim
     except store.TaskError as exc:
         return _answer(404 if "No such" in str(exc) else 422, "error", str(exc), task=task_id)
-    row = db.session.execute(_DELIVERY_AND_WEBHOOK, {"delivery_id": task["delivery_id"]}).first()
+    row = db.session.execute(_DELIVERY_AND_WEBHOOK, {"task_id": task_id}).first()
     delivery, webhook = row if row is not None else (None, None)
     if delivery is None or delivery.task_id != task_id or delivery.message_id != task["message_id"]:
         if not failed:

@@ -112,12 +112,17 @@ def read_task(task_id: str) -> tuple[dict[str, Any], bool]:
         raise TaskError("Task file is unreadable.") from exc
     if not isinstance(task, dict) or task.get("task_id") != task_id:
         raise TaskError("Task file is malformed.")
-    for key in ("delivery_id", "webhook_id"):
-        if not isinstance(task.get(key), int) or isinstance(task.get(key), bool):
+    for key, optional in (("delivery_id", True), ("webhook_id", False)):
+        value = task.get(key)
+        if (value is None and not optional) or (value is not None and not _is_int(value)):
             raise TaskError(f"Task file is malformed ({key}).")
     if not isinstance(task.get("processor"), str) or not isinstance(task.get("message_id"), str):
         raise TaskError("Task file is malformed (processor).")
     return task, failed
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def delete_task(task_id: str) -> None:

@@ -136,7 +136,7 @@ def due_tasks(limit: int = BATCH) -> list[str]:
             _done_seen[task_id] = mtime
             continue
         age = store.task_age(task_id)
-        delivery = db.session.get(WebhookDelivery, task["delivery_id"])
+        delivery = db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.task_id == task_id))
         if delivery is None or delivery.task_id != task_id or delivery.message_id != task["message_id"]:
             if age > ORPHAN_GRACE:
                 log.info("Removing orphaned task file %s", task_id)

@@ -67,7 +67,7 @@ def list_command(failed: bool) -> None:
             task, _ = store.read_task(task_id)
             state = "done" if task.get("done") else ("failed" if failed else "pending")
             click.echo(
-                f"{task_id}\t{state}\tdelivery {task['delivery_id']}\t{task.get('event', '?')}\t"
+                f"{task_id}\t{state}\t{task['message_id']}\t{task.get('event', '?')}\t"
                 f"{trigger.task_url(task_id)}"
             )
         except store.TaskError as exc:

@@ -43,11 +43,11 @@ def processor_name(webhook: Webhook) -> str:
     return authmethods.processor_name(webhook.auth_method or "none")
 
 
-def new_task(delivery: WebhookDelivery, webhook: Webhook, redelivery: bool = False) -> dict[str, Any]:
-    """Write the task file of ``delivery`` (atomically) and point the delivery at it; return the task."""
+def _task(delivery: WebhookDelivery, webhook: Webhook, redelivery: bool = False) -> dict[str, Any]:
+    """The task of ``delivery`` (not written yet), under a new task id the delivery now points at."""
     task = {
         "task_id": store.new_task_id(),
-        "delivery_id": delivery.id,
+        "delivery_id": delivery.id,  # None for a delivery not inserted yet: it is found by its task id
         "webhook_id": webhook.id,
         "processor": processor_name(webhook),
         "message_id": delivery.message_id,
@@ -58,8 +58,14 @@ def new_task(delivery: WebhookDelivery, webhook: Webhook, redelivery: bool = Fal
         "redelivery": redelivery,
         "done": False,
     }
-    store.write_task(task)
     delivery.task_id = task["task_id"]
+    return task
+
+
+def new_task(delivery: WebhookDelivery, webhook: Webhook, redelivery: bool = False) -> dict[str, Any]:
+    """Write the task file of ``delivery`` (atomically) and point the delivery at it; return the task."""
+    task = _task(delivery, webhook, redelivery)
+    store.write_task(task)
     return task
 
 
@@ -80,47 +86,61 @@ def _delivery(event: WebhookEvent, webhook: Webhook) -> WebhookDelivery:
 def dispatch_event(event_id: int) -> list[tuple]:
     """Create the deliveries and task files of one committed event; return the ``task`` entries to start.
 
-    Runs in its own short transaction; an event already dispatched (by another worker or node) is skipped.
+    The task files are written (each with an fsync) before the short transaction that claims the event and
+    inserts its deliveries, so that no database lock is held while the disk syncs. If the claim fails (another
+    worker or node dispatched it) or the transaction fails, the files are removed; if the process dies in
+    between, the sweeper removes them as orphans and dispatches the event from the outbox.
     """
-    claimed = db.session.execute(
-        update(WebhookEvent)
-        .where(WebhookEvent.id == event_id, WebhookEvent.dispatched.is_(False))
-        .values(dispatched=True, dispatched_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not claimed:
+    event = db.session.get(WebhookEvent, event_id)
+    if event is None or event.dispatched:
         db.session.rollback()
         return []
-    event = db.session.get(WebhookEvent, event_id)
     pairs = [(webhook, _delivery(event, webhook)) for webhook in webhooks_for(event)]
-    db.session.add_all([delivery for _webhook, delivery in pairs])
     # a receiver failing again and again, or marked down after a timeout, is not called for each new event:
-    # the sweeper probes it (read before the commit, which expires the webhooks)
+    # the sweeper probes it
     down = marks.marked("down") if pairs else set()
     held = {
         webhook.id
         for webhook, _delivery in pairs
         if (webhook.consecutive_failures or 0) >= FAILING_STREAK or webhook.id in down
     }
+    tasks = [_task(delivery, webhook) for webhook, delivery in pairs]
     written: list[dict] = []
     try:
-        db.session.flush()
-        written = [new_task(delivery, webhook) for webhook, delivery in pairs]
+        for task in tasks:
+            store.write_task(task)
+            written.append(task)
+        claimed = db.session.execute(
+            update(WebhookEvent)
+            .where(WebhookEvent.id == event_id, WebhookEvent.dispatched.is_(False))
+            .values(dispatched=True, dispatched_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            raise _AlreadyDispatched
+        db.session.add_all([delivery for _webhook, delivery in pairs])
         db.session.commit()
-    except IntegrityError:  # another node created these deliveries first
+    except (_AlreadyDispatched, IntegrityError):  # another worker or node dispatched it first
         db.session.rollback()
-        for task in written:
-            store.delete_task(task["task_id"])
+        _remove(written)
         return []
     except Exception:
         db.session.rollback()
-        for task in written:
-            store.delete_task(task["task_id"])
+        _remove(written)
         raise
     return [
         ("task", task["task_id"], "held" if task["webhook_id"] in held else task["mode"], None)
-        for task in written
+        for task in tasks
     ]
+
+
+class _AlreadyDispatched(Exception):
+    """The event was claimed by another worker or node meanwhile."""
+
+
+def _remove(tasks: list[dict]) -> None:
+    for task in tasks:
+        store.delete_task(task["task_id"])
 
 
 def start_task(task_id: str, mode: str) -> None:

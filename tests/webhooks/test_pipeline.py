@@ -188,3 +188,39 @@ def test_webhooks_fire_cli_goes_through_the_pipeline(app, world, make_webhook, r
             )
             == 1
         )
+
+
+def test_an_event_claimed_meanwhile_by_another_worker_leaves_no_task_files(
+    app, world, make_webhook, tasks_dir, monkeypatch
+):
+    """The files are written before the claim; losing the claim removes them and creates no delivery."""
+    from jomres_like.webhooks import dispatch
+
+    make_webhook(world["manager"])
+    make_webhook(None)
+    with app.app_context():
+        event = raise_event("guest_saved", property_uid=world["p1"].id, guest_uid=5)
+        event.dispatched = True  # as if another worker claimed it between our read and our claim
+        db.session.info.pop(dispatch.BUFFER_KEY, None)
+        db.session.commit()
+        event_id = event.id
+    written = []
+    original = dispatch.store.write_task
+    monkeypatch.setattr(dispatch.store, "write_task", lambda task: written.append(task) or original(task))
+    monkeypatch.setattr(
+        dispatch.db.session, "get", lambda model, ident: _undispatched(model, ident), raising=False
+    )
+    with app.app_context():
+        assert dispatch.dispatch_event(event_id) == []
+    assert len(written) == 2  # both files were written before the claim...
+    assert not [p for p in tasks_dir.iterdir() if p.is_file()]  # ...and removed after losing it
+    assert _deliveries(app) == []
+
+
+def _undispatched(model, ident):
+    """``db.session.get`` that shows the event as not dispatched yet (the state before the race)."""
+    row = db.session.execute(select(model).where(model.id == ident)).scalar_one_or_none()
+    if isinstance(row, WebhookEvent):
+        db.session.expunge(row)
+        row.dispatched = False
+    return row
