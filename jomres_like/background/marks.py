@@ -68,3 +68,9 @@ def note_result(webhook_id: int, result: Any) -> None:
     elif result.ok:
         for kind in _KINDS:
             _set(kind, webhook_id, False)
+
+
+def clear(webhook_id: int) -> None:
+    """Forget the webhook's marks (deleted, re-enabled, or pointed at another receiver)."""
+    for kind in _KINDS:
+        _set(kind, webhook_id, False)

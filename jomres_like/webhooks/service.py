@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 
 from .. import crypto, signals
+from ..background import marks
 from ..extensions import db
 from ..logs import get_logger
 from ..models import DeliveryAttempt, User, Webhook, WebhookDelivery
@@ -255,6 +256,8 @@ def update_webhook(webhook: Webhook, values: dict) -> dict:
     _apply(webhook, clean)
     if enabling:
         _clear_health(webhook)
+    elif "url" in changes:
+        marks.clear(webhook.id)  # another receiver: its speed is not known yet
     db.session.flush()
     if changes:
         log.info("Webhook %s updated: %s", webhook.id, ", ".join(sorted(changes)))
@@ -262,6 +265,7 @@ def update_webhook(webhook: Webhook, values: dict) -> dict:
 
 
 def _clear_health(webhook: Webhook) -> None:
+    marks.clear(webhook.id)
     webhook.disabled_reason = ""
     webhook.consecutive_failures = 0
     webhook.failing_since = None
@@ -284,6 +288,7 @@ def delete_webhook(webhook: Webhook) -> None:
     db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id),
                        execution_options={"synchronize_session": False})
     log.info("Webhook %s deleted", webhook.id)
+    marks.clear(webhook.id)  # SQLite may give its id to the next webhook
     db.session.delete(webhook)
     db.session.flush()
 

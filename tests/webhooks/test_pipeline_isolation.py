@@ -199,3 +199,19 @@ def test_a_stuck_delivery_marks_the_webhook_slow_and_nobody_waits_for_it(
             waited = time.monotonic() - started
         assert second is False and waited < 1
         assert marks.is_marked("slow", hook.id)
+
+
+def test_deleting_or_repointing_a_webhook_forgets_its_marks(app, setup, make_webhook, tasks_dir):
+    from jomres_like.models import Webhook
+    from jomres_like.webhooks import service
+
+    gone = make_webhook(setup[0])
+    moved = make_webhook(setup[0])
+    timed_out = SimpleNamespace(ok=False, duration_ms=3000, error="Connection timed out")
+    with app.app_context():
+        for hook in (gone, moved):
+            marks.note_result(hook.id, timed_out)
+        service.delete_webhook(db.session.get(Webhook, gone.id))
+        service.update_webhook(db.session.get(Webhook, moved.id), {"url": "http://127.0.0.1:8/other"})
+        db.session.commit()
+        assert marks.marked("down") == set() and marks.marked("slow") == set()
