@@ -10,6 +10,7 @@ once, the sweeper probes it a few tasks per pass.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,11 @@ from . import store
 #: a delivery taking longer than this (seconds) marks its webhook slow
 SLOW_AFTER = 3.0
 _KINDS = ("slow", "down")
+#: a ``.draining-<id>`` mark younger than this says a thread of this node is running the webhook's queue
+DRAINING_GRACE = 5.0
+_DRAINING = "draining"
+_TOUCH_EVERY = 0.5
+_touched: dict[Path, float] = {}
 
 
 def _path(kind: str, webhook_id: int) -> Path:
@@ -72,5 +78,41 @@ def note_result(webhook_id: int, result: Any) -> None:
 
 def clear(webhook_id: int) -> None:
     """Forget the webhook's marks (deleted, re-enabled, or pointed at another receiver)."""
-    for kind in _KINDS:
+    for kind in (*_KINDS, _DRAINING):
         _set(kind, webhook_id, False)
+
+
+def note_draining(webhook_id: int) -> None:
+    """Say (node-wide, at most every half second) that a thread is running the webhook's queued tasks.
+
+    The sweeper then leaves the webhook's never-attempted tasks alone: they wait in a queue of this node,
+    and firing them again would only queue them twice.
+    """
+    path = _path(_DRAINING, webhook_id)
+    now = time.monotonic()
+    if now - _touched.get(path, -_TOUCH_EVERY) < _TOUCH_EVERY:
+        return
+    if len(_touched) > 10_000:
+        _touched.clear()
+    _touched[path] = now
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        path.touch(mode=0o600, exist_ok=True)
+
+
+def draining() -> set[int]:
+    """The ids of the webhooks whose queue a thread of this node ran in the last DRAINING_GRACE seconds."""
+    prefix = f".{_DRAINING}-"
+    cutoff = time.time() - DRAINING_GRACE
+    found: set[int] = set()
+    with os.scandir(store.tasks_dir()) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith(prefix) and name[len(prefix):].isdigit():
+                try:
+                    if entry.stat().st_mtime >= cutoff:
+                        found.add(int(name[len(prefix):]))
+                except FileNotFoundError:
+                    continue
+    return found

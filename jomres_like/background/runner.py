@@ -107,6 +107,7 @@ def _drain(slot: slots.Slot, dev: bool) -> int:
         task_id = slots.next_or_release(slot)
         if task_id is None:
             return ran
+        marks.note_draining(slot.webhook_id)
         log.info("Running queued task %s", task_id)
         try:
             _claim_and_run(task_id, dev)

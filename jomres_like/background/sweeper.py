@@ -36,6 +36,8 @@ OUTBOX_GRACE = timedelta(seconds=3)
 ORPHAN_GRACE = 30.0
 #: a never-attempted task younger than this has its self-call in flight
 FRESH_TASK = 1.0
+#: a never-attempted task of a webhook whose queue is being run on this node is left alone this long
+QUEUED_TASK = 60.0
 BATCH = 200
 #: a webhook failing FAILING_STREAK times in a row gets only this many due tasks per pass, so a receiver
 #: that is down costs a few requests per pass, not one per waiting event
@@ -117,6 +119,7 @@ def due_tasks(limit: int = BATCH) -> list[str]:
     # webhooks marked down after a timeout are probed like failing ones; slow ones get a few tasks per pass
     failing.update(dict.fromkeys(marks.marked("down"), FAILING_STREAK))
     slow = marks.marked("slow")
+    draining = marks.draining()
     probes: dict[int, int] = {}
     for task_id in store.task_ids():
         if len(due) >= limit:
@@ -136,6 +139,8 @@ def due_tasks(limit: int = BATCH) -> list[str]:
             _done_seen[task_id] = mtime
             continue
         age = store.task_age(task_id)
+        if "attempts" not in task and task.get("webhook_id") in draining and age < QUEUED_TASK:
+            continue  # waiting in a queue that a thread of this node is running
         delivery = db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.task_id == task_id))
         if delivery is None or delivery.task_id != task_id or delivery.message_id != task["message_id"]:
             if age > ORPHAN_GRACE:

@@ -151,6 +151,8 @@ def test_a_timeout_marks_the_webhook_down_and_its_new_tasks_are_held(
     time.sleep(0.3)
     new_calls = self_calls.requests[calls_before:]
     assert not any(second_dead.encode() in request for request in new_calls)  # held for the sweeper
+    # the late answer ends here, not in the log of the next test using the shared receiver
+    assert wait(lambda: any(request.path == "/dead" for request, _ in httpserver.log), timeout=5)
 
 
 def test_a_quick_success_clears_the_marks(app, setup, make_webhook, tasks_dir):
@@ -215,3 +217,24 @@ def test_deleting_or_repointing_a_webhook_forgets_its_marks(app, setup, make_web
         service.update_webhook(db.session.get(Webhook, moved.id), {"url": "http://127.0.0.1:8/other"})
         db.session.commit()
         assert marks.marked("down") == set() and marks.marked("slow") == set()
+
+
+def test_sweeper_leaves_tasks_queued_behind_a_draining_webhook_alone(app, setup, make_webhook, tasks_dir):
+    import os
+
+    busy = make_webhook(setup[0])
+    idle = make_webhook(setup[0])
+    app.config["JOMRES_SELF_URL"] = "http://127.0.0.1:9"  # the self-calls go nowhere
+    _raise(app, setup[1])
+    old = time.time() - 10
+    for path in tasks_dir.iterdir():
+        if path.is_file() and not path.name.startswith("."):
+            os.utime(path, (old, old))  # past the self-call's grace
+    with app.app_context():
+        marks.note_draining(busy.id)
+        due = set(due_tasks())
+        assert not due & set(_task_ids(app, busy.id))  # waiting in a queue a thread is running
+        assert set(_task_ids(app, idle.id)) <= due
+        mark = tasks_dir / f".draining-{busy.id}"
+        os.utime(mark, (old, old))  # the draining thread has gone quiet
+        assert set(_task_ids(app, busy.id)) <= set(due_tasks())
