@@ -18,8 +18,8 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import json_error
 from ..extensions import db
-from ..models import Property, manager_properties
-from ..oauth.server import TokenError, authenticate
+from ..models import Property, User, manager_properties
+from ..oauth.bearer import TokenError, TokenOwner, authenticate
 from ..services import NotFound, PermissionDenied, ServiceError
 from ..services.actor import set_actor
 
@@ -47,7 +47,12 @@ def token_error_response(error: TokenError):
 
 
 def require(scope: str | None = None) -> Callable:
-    """Decorator: a valid bearer token (with ``scope`` when given); the view then acts as the key's owner."""
+    """Decorator: a valid bearer token (with ``scope`` when given); the view then acts as the key's owner.
+
+    The token check reads the owner's id, name and role (:class:`TokenOwner`), which is all the access checks,
+    the event records and the logs need of the acting user; views that need the ``User`` itself ask
+    :func:`current_user`.
+    """
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -57,7 +62,7 @@ def require(scope: str | None = None) -> Callable:
             except TokenError as error:
                 return token_error_response(error)
             g.api_token = token
-            set_actor(token.user)
+            set_actor(token.owner)
             return view(*args, **kwargs)
 
         wrapper._jomres_scope = scope  # read by the OpenAPI security docs and the tests
@@ -66,9 +71,14 @@ def require(scope: str | None = None) -> Callable:
     return decorate
 
 
-def current_user():
-    """The user the request's token acts for."""
-    return g.api_token.user
+def token_owner() -> TokenOwner:
+    """Who the request's token acts for, as the token check read it (id, username, role)."""
+    return g.api_token.owner
+
+
+def current_user() -> User:
+    """The user the request's token acts for, loaded on first use."""
+    return db.session.get(User, g.api_token.owner.id)
 
 
 def check_id(value: int, what: str = "record") -> int:
@@ -91,7 +101,7 @@ _PROPERTY_AND_ASSIGNMENT = select(
 def api_property(property_uid: int) -> Property:
     """The live property ``property_uid``: 404 when unknown or deleted, 403 when not managed by the owner."""
     check_id(property_uid, "property")
-    user = current_user()
+    user = token_owner()
     row = db.session.execute(_PROPERTY_AND_ASSIGNMENT, {"uid": property_uid, "user_id": user.id}).first()
     if row is None or row[0].deleted:
         raise NotFound("No such property.")

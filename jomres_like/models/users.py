@@ -35,7 +35,28 @@ manager_properties = Table(
 )
 
 
-class User(UserMixin, db.Model):
+class RoleChecks:
+    """What a role allows, read from ``self.role``: shared by :class:`User` and the API's token owner."""
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ROLE_ADMIN
+
+    @property
+    def is_super_manager(self) -> bool:
+        return self.role == ROLE_SUPER
+
+    @property
+    def is_manager(self) -> bool:
+        """True for managers and super managers: both reach the manager pages."""
+        return self.role in (ROLE_MANAGER, ROLE_SUPER)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+class User(RoleChecks, UserMixin, db.Model):
     """A person who logs in: administrator, super manager, manager or registered user."""
 
     __tablename__ = "users"
@@ -64,23 +85,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == ROLE_ADMIN
-
-    @property
-    def is_super_manager(self) -> bool:
-        return self.role == ROLE_SUPER
-
-    @property
-    def is_manager(self) -> bool:
-        """True for managers and super managers: both reach the manager pages."""
-        return self.role in (ROLE_MANAGER, ROLE_SUPER)
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

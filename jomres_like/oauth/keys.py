@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
@@ -15,6 +16,9 @@ from ..extensions import db
 from ..models import OAuthClient, OAuthToken, User
 from ..services import NotFound, PermissionDenied, ValidationError
 from ..services.validation import require_text
+
+if TYPE_CHECKING:
+    from .bearer import TokenOwner
 
 #: scope -> what it allows (shown on the App Key Management pages)
 SCOPES: dict[str, str] = {
@@ -31,7 +35,7 @@ SUPER_ONLY = {"search_get"}
 SECRET_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
-def can_have_keys(user: User | None) -> bool:
+def can_have_keys(user: User | TokenOwner | None) -> bool:
     """Managers and super managers may create app keys; nobody else."""
     return bool(user is not None and user.is_active and user.is_manager)
 

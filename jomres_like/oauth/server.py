@@ -1,7 +1,7 @@
-"""The OAuth2 authorization server (client credentials, RFC 7009, RFC 7662) and the bearer-token check.
+"""The OAuth2 authorization server (client credentials, RFC 7009, RFC 7662).
 
-Built on Authlib: :data:`authorization` issues, revokes and introspects tokens; :func:`authenticate` checks
-the ``Authorization: Bearer`` header of an API request and returns the token (or raises :class:`TokenError`).
+Built on Authlib: :data:`authorization` issues, revokes and introspects tokens. API requests check their
+``Authorization: Bearer`` header with :func:`jomres_like.oauth.bearer.authenticate`.
 """
 
 from __future__ import annotations
@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 import time
 
-from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
-from authlib.oauth2 import OAuth2Error
+from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidScopeError, UnauthorizedClientError
-from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
+from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 from flask import Flask, current_app, request
@@ -26,10 +24,10 @@ from ..logs import get_logger
 from ..models import OAuthClient, OAuthToken
 from ..models.oauth import token_digest
 from ..timeutil import utcnow
+from .bearer import MAX_TOKEN_LENGTH, REALM
 from .keys import can_have_keys
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
-REALM = "jomres"
 log = get_logger("API")
 
 
@@ -47,7 +45,7 @@ _TOKEN_BY_DIGEST = (select(OAuthToken).options(joinedload(OAuthToken.user))
 
 def query_token(token_string: str) -> OAuthToken | None:
     """The stored token whose digest matches ``token_string``, if any."""
-    if not token_string or len(token_string) > 512:
+    if not token_string or len(token_string) > MAX_TOKEN_LENGTH:
         return None
     return db.session.scalar(_TOKEN_BY_DIGEST, {"digest": token_digest(token_string)})
 
@@ -132,11 +130,6 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
         }
 
 
-class _Validator(BearerTokenValidator):
-    def authenticate_token(self, token_string):
-        return query_token(token_string)
-
-
 def _lifetime(client, grant_type) -> int:
     return int(current_app.config["JOMRES_TOKEN_LIFETIME"])
 
@@ -151,56 +144,12 @@ authorization = AuthorizationServer(query_client=query_client, save_token=save_t
 authorization.register_grant(ClientCredentialsGrant)
 authorization.register_endpoint(RevocationEndpoint)
 authorization.register_endpoint(IntrospectionEndpoint)
-resource_protector = ResourceProtector()
-resource_protector.register_token_validator(_Validator(realm=REALM))
 
 
 def init_app(app: Flask) -> None:
     """Bind the authorization server to ``app`` with the configured token lifetime."""
     authorization.init_app(app)
     authorization.register_token_generator("default", BearerTokenGenerator(_token_value, None, _lifetime))
-
-
-class TokenError(Exception):
-    """A request without a usable bearer token (401) or without the scope it needs (403)."""
-
-    def __init__(self, status: int, error: str, description: str):
-        super().__init__(description)
-        self.status = status
-        self.error = error
-        self.description = description
-
-    @property
-    def www_authenticate(self) -> str:
-        """The RFC 6750 challenge."""
-        if self.error == "missing_token":
-            return f'Bearer realm="{REALM}"'
-        return f'Bearer realm="{REALM}", error="{self.error}", error_description="{self.description}"'
-
-
-_DESCRIPTIONS = {
-    "invalid_token": "The access token is missing, expired, revoked or unknown.",
-    "insufficient_scope": "The access token does not have the scope this request needs.",
-    "invalid_request": "The Authorization header is malformed.",
-}
-
-
-def authenticate(scope: str | None) -> OAuthToken:
-    """Return the request's valid token having ``scope`` (any scope when ``None``), or raise TokenError."""
-    header = request.headers.get("Authorization", "")
-    if not header:
-        raise TokenError(401, "missing_token", "An access token is required (Authorization: Bearer ...).")
-    try:
-        token = resource_protector.validate_request([scope] if scope else None, FlaskJsonRequest(request))
-    except OAuth2Error as error:
-        name = error.error if error.error in _DESCRIPTIONS else "invalid_token"
-        if name == "invalid_request" and header.split(" ", 1)[0].lower() != "bearer":
-            name = "invalid_token"
-        status = 403 if name == "insufficient_scope" else (400 if name == "invalid_request" else 401)
-        raise TokenError(status, name, _DESCRIPTIONS[name]) from None
-    if not can_have_keys(token.user):
-        raise TokenError(401, "invalid_token", "The owner of this token can no longer use the API.")
-    return token
 
 
 def oauth_response(response):

@@ -1,19 +1,30 @@
-"""Who is acting: the logged-in user, the API token's owner, or nobody (CLI, background)."""
+"""Who is acting: the logged-in user, the API token's owner, or nobody (CLI, background).
+
+Services and logs read only the actor's ``id`` and ``username``: an API request declares the owner its token
+check read (:class:`jomres_like.oauth.bearer.TokenOwner`) rather than loading the ``User``.
+"""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from flask import g, has_request_context
 from flask_login import current_user
 
-from ..models import User
+
+class Actor(Protocol):
+    """What is read of the acting user: a ``User``, or an API token's owner."""
+
+    id: int
+    username: str
 
 
-def set_actor(user: User | None) -> None:
+def set_actor(user: Actor | None) -> None:
     """Declare the acting user for this request or app context (API tokens, CLI commands)."""
     g.jomres_actor = user
 
 
-def get_actor() -> User | None:
+def get_actor() -> Actor | None:
     """Return the acting user, or ``None`` when nobody is logged in."""
     actor = g.get("jomres_actor") if _has_g() else None
     if actor is not None:
