@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam, select
-
+from .booking_reader import read_booking
 from .extensions import db
-from .models import Booking, BookingNote, Deposit, Guest, Invoice, Property, Room, Tariff, User
-from .models.bookings import booking_rooms
+from .models import Booking, BookingNote, Invoice, Property, Room, Tariff
 from .services import NotFound, ValidationError
 from .services.blackbookings import get_black_booking
 from .services.bookings import get_booking
@@ -277,62 +275,13 @@ def _note(prop: Property, note_id: int):
     return get_note(booking, note_id)
 
 
-class _RowView:
-    """A Core row read like the ORM object it stands for, with a few extra attributes."""
-
-    def __init__(self, row: Any, **extra: Any):
-        self.__dict__.update(row._asdict() if row is not None else {}, **extra)
-
-
-class _BookingView(_RowView):
-    """A booking read with Core queries, exposing what :func:`booking_record` reads."""
-
-    nights = Booking.nights
-    status = Booking.status
-
-
-# Built once (hot path of the callback feature): Core statements cost a fifth of the ORM's lazy loads. They
-# name table columns only (no ORM attributes), so SQLAlchemy runs them without its ORM layer.
-_B, _T, _R, _D = Booking.__table__, Tariff.__table__, Room.__table__, Deposit.__table__
-_N, _U = BookingNote.__table__, User.__table__
-_BOOKING = select(_B).where(_B.c.id == bindparam("uid"), _B.c.property_id == bindparam("pid"))
-_GUEST = select(Guest.__table__).where(Guest.__table__.c.id == bindparam("gid"))
-_ROOMS = (select(_R).join(booking_rooms, booking_rooms.c.room_id == _R.c.id)
-          .where(booking_rooms.c.booking_id == bindparam("uid")).order_by(_R.c.id))
-_STAY_TARIFFS = (select(_T).where(_T.c.property_id == bindparam("pid"), _T.c.start_date < bindparam("dep"),
-                                  _T.c.end_date > bindparam("arr")).order_by(_T.c.start_date, _T.c.id))
-_DEPOSITS = select(_D).where(_D.c.booking_id == bindparam("uid")).order_by(_D.c.id)
-_NOTES = (select(_N, _U.c.username).outerjoin(_U, _U.c.id == _N.c.author_id)
-          .where(_N.c.booking_id == bindparam("uid")).order_by(_N.c.id))
-
-
-def contract_details(prop: Property, uid: int) -> dict[str, Any]:
-    """``booking_record`` of ``prop``'s booking ``uid`` read with six prebuilt Core queries (NotFound).
-
-    They run on the session's connection (its transaction) rather than through the session, whose
-    per-statement bookkeeping is only useful for ORM statements.
-    """
-    run = db.session.connection().execute
-    row = run(_BOOKING, {"uid": uid, "pid": prop.id}).first()
-    if row is None:
-        raise NotFound("No such booking.")
-    booking = _BookingView(row)
-    guest = run(_GUEST, {"gid": row.guest_id}).first() if row.guest_id is not None else None
-    booking.guest = _RowView(guest) if guest is not None else None
-    booking.rooms = [_RowView(r) for r in run(_ROOMS, {"uid": uid})]
-    tariffs = [_RowView(t) for t in run(_STAY_TARIFFS, {"pid": prop.id, "arr": row.arrival,
-                                                         "dep": row.departure})]
-    booking.property = _RowView(None, tariffs=tariffs, setting=prop.setting)
-    booking.deposits = [_RowView(d) for d in run(_DEPOSITS, {"uid": uid})]
-    booking.notes = [
-        _RowView(n, booking=booking, author=_RowView(None, username=n.username) if n.author_id else None)
-        for n in run(_NOTES, {"uid": uid})
-    ]
-    return booking_record(booking)
+def contract_details(property_uid: int, uid: int) -> dict[str, Any]:
+    """``booking_record`` of property ``property_uid``'s booking ``uid``, read with Core statements only."""
+    return booking_record(read_booking(property_uid, uid))
 
 
 _LOADERS: dict[str, Callable[[Property, int | None], dict]] = {
-    "contract_details": contract_details,
+    "contract_details": lambda prop, uid: contract_details(prop.id, uid),
     "note_details": lambda prop, uid: note_record(_note(prop, uid)),
     "blackbooking_details": lambda prop, uid: black_booking_record(get_black_booking(prop, uid)),
     "guest_details": lambda prop, uid: guest_record(get_guest(prop, uid)),
@@ -344,18 +293,35 @@ _LOADERS: dict[str, Callable[[Property, int | None], dict]] = {
 }
 
 
-def subject_record(prop: Property, event: str, subject_id: int | None) -> dict[str, Any]:
-    """The record ``event`` is about, looked up through ``prop``; :class:`NotFound` when unknown or gone.
-
-    ``prop`` must be live and visible to the caller (access is checked before).
-    """
+def _checked_key(event: str, subject_id: int | None) -> str:
+    """The response key of ``event``, once its ``subject_id`` is known usable (:class:`NotFound`)."""
     key = response_key(event)
     if needs_id(event):
         if subject_id is None:
             raise NotFound(f"The {event} callback needs an id.")
         if not isinstance(subject_id, int) or isinstance(subject_id, bool) or subject_id < 1:
             raise NotFound("No such record.")
-    return _LOADERS[key](prop, subject_id)
+    return key
+
+
+def subject_record(prop: Property, event: str, subject_id: int | None) -> dict[str, Any]:
+    """The record ``event`` is about, looked up through ``prop``; :class:`NotFound` when unknown or gone.
+
+    ``prop`` must be live and visible to the caller (access is checked before).
+    """
+    return _LOADERS[_checked_key(event, subject_id)](prop, subject_id)
+
+
+def callback_record(property_uid: int, event: str, subject_id: int | None) -> dict[str, Any]:
+    """:func:`subject_record` for a property whose access was checked but which is not loaded yet.
+
+    ``contract_details``, the callback remote systems ask for most, is read without loading the property;
+    the other records load it first.
+    """
+    key = _checked_key(event, subject_id)
+    if key == "contract_details":
+        return contract_details(property_uid, subject_id)
+    return _LOADERS[key](db.session.get(Property, property_uid), subject_id)
 
 
 def record_for_event(event: str, data: dict) -> dict | None:

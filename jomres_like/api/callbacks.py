@@ -11,7 +11,7 @@ from marshmallow import fields
 from .. import records
 from ..services import NotFound
 from . import schemas
-from .common import api_property, check_id, envelope, errors_doc, make_blueprint, require
+from .common import check_id, check_property, envelope, errors_doc, make_blueprint, require
 
 bp = make_blueprint("webhooks", "Callback feature: read the full record a webhook notification was about.")
 
@@ -33,12 +33,12 @@ CallbackEnvelope = type(
 def _answer(property_uid: int, event: str, subject_id: int | None):
     if event not in records.SUBJECTS:
         raise NotFound(f"Unknown event {event!r}.")
-    prop = api_property(property_uid)
+    check_property(property_uid)  # the property is loaded only for the records that need it
     if subject_id is not None:
         check_id(subject_id)
     if not records.needs_id(event):
         subject_id = None  # property-level events: generic clients may append an id; it is not needed
-    return envelope(records.response_key(event), records.subject_record(prop, event, subject_id))
+    return envelope(records.response_key(event), records.callback_record(property_uid, event, subject_id))
 
 
 @bp.route("/webhooks/<int:property_uid>/<string:event>", methods=["GET"])

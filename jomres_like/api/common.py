@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from ..errors import json_error
 from ..extensions import db
 from ..models import Property, User, manager_properties
-from ..oauth.bearer import TokenError, TokenOwner, authenticate
+from ..oauth.bearer import PropertyAccess, TokenError, TokenOwner, authenticate
 from ..services import NotFound, PermissionDenied, ServiceError
 from ..services.actor import set_actor
 
@@ -51,14 +51,18 @@ def require(scope: str | None = None) -> Callable:
 
     The token check reads the owner's id, name and role (:class:`TokenOwner`), which is all the access checks,
     the event records and the logs need of the acting user; views that need the ``User`` itself ask
-    :func:`current_user`.
+    :func:`current_user`. For a route with a ``property_uid``, it also reads that property's access facts,
+    which :func:`check_property` applies when the view asks (scope first, then the property).
     """
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
+            property_uid = kwargs.get("property_uid")
+            if not isinstance(property_uid, int) or not 1 <= property_uid <= MAX_ID:
+                property_uid = None  # no property, or one that cannot exist: check_property answers 404
             try:
-                token = authenticate(scope)
+                token = authenticate(scope, property_uid)
             except TokenError as error:
                 return token_error_response(error)
             g.api_token = token
@@ -88,27 +92,40 @@ def check_id(value: int, what: str = "record") -> int:
     return value
 
 
-# Built once (hot path): the property and whether the user is assigned to it, in one query.
-_PROPERTY_AND_ASSIGNMENT = select(
-    Property,
+# Built once: whether a property is live and whether the user is assigned to it, for views whose token check
+# did not read it already.
+_PROPERTY_ACCESS = select(
+    Property.__table__.c.deleted,
     select(manager_properties.c.user_id)
-    .where(manager_properties.c.property_id == Property.id,
+    .where(manager_properties.c.property_id == Property.__table__.c.id,
            manager_properties.c.user_id == bindparam("user_id"))
     .exists(),
-).where(Property.id == bindparam("uid"))
+).where(Property.__table__.c.id == bindparam("uid"))
+
+
+def _property_access(property_uid: int, user_id: int) -> PropertyAccess:
+    access = g.api_token.property_access
+    if access is not None and access.property_uid == property_uid:
+        return access  # read with the token, earlier in this request
+    row = db.session.connection().execute(_PROPERTY_ACCESS, {"uid": property_uid, "user_id": user_id}).first()
+    return PropertyAccess(property_uid, live=row is not None and not row[0], assigned=bool(row and row[1]))
+
+
+def check_property(property_uid: int) -> int:
+    """Check the owner's access to ``property_uid``: 404 when unknown or deleted, 403 when not managed."""
+    check_id(property_uid, "property")
+    user = token_owner()
+    access = _property_access(property_uid, user.id)
+    if not access.live:
+        raise NotFound("No such property.")
+    if not (user.is_super_manager or (user.is_manager and access.assigned)):
+        raise PermissionDenied("You do not manage this property.")
+    return property_uid
 
 
 def api_property(property_uid: int) -> Property:
-    """The live property ``property_uid``: 404 when unknown or deleted, 403 when not managed by the owner."""
-    check_id(property_uid, "property")
-    user = token_owner()
-    row = db.session.execute(_PROPERTY_AND_ASSIGNMENT, {"uid": property_uid, "user_id": user.id}).first()
-    if row is None or row[0].deleted:
-        raise NotFound("No such property.")
-    prop, is_assigned = row
-    if not (user.is_super_manager or (user.is_manager and is_assigned)):
-        raise PermissionDenied("You do not manage this property.")
-    return prop
+    """The live property ``property_uid`` the owner may use (:func:`check_property`), loaded."""
+    return db.session.get(Property, check_property(property_uid))
 
 
 def commit():

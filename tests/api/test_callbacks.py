@@ -202,9 +202,50 @@ def test_contract_details_core_reader_matches_the_orm_record(app, world):
         assert len(bookings) >= 3
         for booking in bookings:
             prop = db.session.get(Property, booking.property_id)
-            assert records.contract_details(prop, booking.id) == records.booking_record(booking)
-        detailed = records.contract_details(db.session.get(Property, OWN), world.booking)
+            assert records.contract_details(prop.id, booking.id) == records.booking_record(booking)
+        detailed = records.contract_details(OWN, world.booking)
         assert [d["depositref"] for d in detailed["deposits"]] == ["DEP-1", "DEP-2"]
         assert detailed["notes"][-1]["author"] is None and detailed["rooms"] and detailed["guest"]
         with pytest.raises(records.NotFound):
-            records.contract_details(db.session.get(Property, OWN), world.other_booking)
+            records.contract_details(OWN, world.other_booking)
+
+
+def test_contract_details_of_a_booking_with_several_rooms_and_tariffs(app, world):
+    """Rooms of one type share the stay's tariffs; other types, other dates and other cases are left out."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from jomres_like.extensions import db
+    from jomres_like.models import Booking, Property, Room
+    from jomres_like.services.bookings import create_booking
+    from jomres_like.services.tariffs import save_tariff
+
+    with app.app_context():
+        prop = db.session.get(Property, OWN)
+        live = select(Room).where(Room.property_id == OWN, Room.deleted.is_(False)).order_by(Room.id)
+        rooms = db.session.scalars(live).all()
+        doubles = [room for room in rooms if room.room_type == "Double"]
+        twin = next(room for room in rooms if room.room_type == "Twin")
+        booking = db.session.get(Booking, world.booking)
+        arrival = booking.arrival + timedelta(days=200)
+        departure = arrival + timedelta(days=4)
+        for name, room_type, start, end in (
+            ("Double spring", "Double", arrival - timedelta(days=1), arrival + timedelta(days=2)),
+            ("Double later", "Double", arrival + timedelta(days=2), departure + timedelta(days=9)),
+            ("Double after", "Double", departure, departure + timedelta(days=9)),
+            ("lower case", "double", arrival, departure),
+            ("Family", "Family", arrival, departure),
+        ):
+            save_tariff(prop, {"name": name, "room_type": room_type, "start_date": start, "end_date": end,
+                               "rate_per_night": 50, "min_nights": 1, "max_nights": 30})
+        several = create_booking(prop, {
+            "arrival": arrival, "departure": departure, "guest_uid": world.guest,
+            "room_uids": [twin.id, *[room.id for room in doubles]],
+        })
+        db.session.commit()
+        expected = records.booking_record(db.session.get(Booking, several.id))
+        assert len(expected["rooms"]) == 3
+        assert len(next(r for r in expected["rooms"] if r["room_type"] == "Double")["tariffs"]) == 3
+        db.session.expire_all()
+        assert records.contract_details(OWN, several.id) == expected
