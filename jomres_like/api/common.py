@@ -59,7 +59,7 @@ def require(scope: str | None = None) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             property_uid = kwargs.get("property_uid")
-            if not isinstance(property_uid, int) or not 1 <= property_uid <= MAX_ID:
+            if not _possible_id(property_uid):
                 property_uid = None  # no property, or one that cannot exist: check_property answers 404
             try:
                 token = authenticate(scope, property_uid)
@@ -85,9 +85,13 @@ def current_user() -> User:
     return db.session.get(User, g.api_token.owner.id)
 
 
+def _possible_id(value: Any) -> bool:
+    return isinstance(value, int) and 1 <= value <= MAX_ID
+
+
 def check_id(value: int, what: str = "record") -> int:
     """Ids beyond the database's integer range cannot exist: 404 instead of a database error."""
-    if not isinstance(value, int) or value < 1 or value > MAX_ID:
+    if not _possible_id(value):
         raise NotFound(f"No such {what}.")
     return value
 
@@ -104,6 +108,7 @@ _PROPERTY_ACCESS = select(
 
 
 def _property_access(property_uid: int, user_id: int) -> PropertyAccess:
+    """The access facts of ``property_uid``: those the token check read, or one statement now."""
     access = g.api_token.property_access
     if access is not None and access.property_uid == property_uid:
         return access  # read with the token, earlier in this request

@@ -150,3 +150,59 @@ def test_api_changes_are_recorded_as_the_token_owner(app, client, token_for):
         event = db.session.scalars(select(WebhookEvent).order_by(WebhookEvent.id.desc())).first()
         manager = db.session.scalar(select(User).where(User.username == "manager"))
         assert event.event == "tariffs_updated" and event.user_id == manager.id
+
+
+ROUTES = {  # route -> the scope it needs
+    "/jomres/api/webhooks/{uid}/property_updated": "webhooks_get",
+    "/jomres/api/webhooks/{uid}/booking_modified/999999": "webhooks_get",  # 404 once the property passes
+    "/jomres/api/properties/{uid}": "properties_get",
+    "/jomres/api/properties/{uid}/tariffs": "properties_get",
+}
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+@pytest.mark.parametrize(
+    ("username", "scope_ok", "property_uid", "status"),
+    [
+        ("manager", True, 1, 200),
+        ("manager", True, 3, 403),  # another manager's
+        ("manager", True, 2, 404),  # deleted below
+        ("manager", True, 99, 404),
+        ("manager", True, 2**31, 404),  # beyond the integer range: never queried
+        ("manager", False, 3, 403),  # the scope is checked first...
+        ("manager", False, 99, 403),  # ...even for a property that does not exist
+        ("super", True, 3, 200),
+        ("super", True, 2, 404),
+    ],
+)
+def test_property_access_read_with_the_token(app, client, token_for, route, username, scope_ok, property_uid,
+                                             status):
+    from jomres_like.models import Property
+    from jomres_like.services.properties import delete_property
+
+    token = token_for(username, [ROUTES[route] if scope_ok else "bookings_set"])
+    with app.app_context():
+        delete_property(db.session.get(Property, 2))
+        db.session.commit()
+    response = client.get(route.format(uid=property_uid), headers=bearer(token))
+    assert response.status_code == (404 if status == 200 and "999999" in route else status)
+
+
+@pytest.mark.parametrize(("property_uid", "expected"), [(1, None), (3, "PermissionDenied"), (99, "NotFound")])
+def test_check_property_without_the_tokens_facts(app, token_for, property_uid, expected):
+    from flask import g
+
+    from jomres_like.api.common import check_property
+    from jomres_like.oauth.bearer import find_bearer_token
+    from jomres_like.services import NotFound, PermissionDenied
+
+    token = token_for("manager", ["webhooks_get"])
+    with app.test_request_context("/jomres/api/properties"):
+        g.api_token = find_bearer_token(token)  # as for a route without a property_uid
+        assert g.api_token.property_access is None
+        if expected is None:
+            assert check_property(property_uid) == property_uid
+        else:
+            with pytest.raises({"NotFound": NotFound, "PermissionDenied": PermissionDenied}[expected]):
+                check_property(property_uid)
+        db.session.remove()
