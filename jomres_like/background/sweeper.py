@@ -106,43 +106,32 @@ def sweep_outbox(limit: int = BATCH, start: bool = True) -> tuple[int, list[str]
 
 
 def due_tasks(limit: int = BATCH) -> list[str]:
-    """Task files of this node that should run now; tidies files whose delivery was finished or lost."""
+    """Task files of this node that should run now; tidies files whose delivery was finished or lost.
+
+    The files are read first, their deliveries then loaded in a few statements (not one per file), so
+    that a pass over hundreds of waiting tasks stays cheap.
+    """
+    candidates = _candidates(limit * 5)
+    deliveries = _deliveries([task_id for task_id, _task, _age in candidates])
     now = utcnow()
     dev = development_mode()
-    due: list[str] = []
     failing = dict(
         db.session.execute(
             select(Webhook.id, Webhook.consecutive_failures)
             .where(Webhook.consecutive_failures >= FAILING_STREAK)
         ).all()
     )
+    db.session.rollback()
     # webhooks marked down after a timeout are probed like failing ones; slow ones get a few tasks per pass
     failing.update(dict.fromkeys(marks.marked("down"), FAILING_STREAK))
     slow = marks.marked("slow")
-    draining = marks.draining()
+    due: list[str] = []
     probes: dict[int, int] = {}
-    for task_id in store.task_ids():
+    for task_id, task, age in candidates:
         if len(due) >= limit:
             break
-        if store.is_locked(task_id) and not store.lock_is_stale(task_id, _stale_after()):
-            continue
-        mtime = store.task_mtime(task_id)
-        if _done_seen.get(task_id) == mtime:
-            continue
-        try:
-            task, _failed = store.read_task(task_id)
-        except store.TaskError:
-            continue  # malformed or vanished: left alone, `deferred-tasks list` shows it
-        if task.get("done"):
-            if len(_done_seen) > 100_000:
-                _done_seen.clear()
-            _done_seen[task_id] = mtime
-            continue
-        age = store.task_age(task_id)
-        if "attempts" not in task and task.get("webhook_id") in draining and age < QUEUED_TASK:
-            continue  # waiting in a queue that a thread of this node is running
-        delivery = db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.task_id == task_id))
-        if delivery is None or delivery.task_id != task_id or delivery.message_id != task["message_id"]:
+        delivery = deliveries.get(task_id)
+        if delivery is None or delivery.message_id != task["message_id"]:
             if age > ORPHAN_GRACE:
                 log.info("Removing orphaned task file %s", task_id)
                 store.delete_task(task_id)
@@ -164,8 +153,55 @@ def due_tasks(limit: int = BATCH) -> list[str]:
                 if probes[delivery.webhook_id] > (PROBES if delivery.webhook_id in failing else SLOW_PROBES):
                     continue
             due.append(task_id)
-    db.session.rollback()
     return due
+
+
+def _candidates(most: int) -> list[tuple[str, dict, float]]:
+    """``(task_id, task, age)`` of the pending files worth a look, oldest first, at most ``most``."""
+    draining = marks.draining()
+    stale_after = _stale_after()
+    found: list[tuple[str, dict, float]] = []
+    for task_id in store.task_ids():
+        if len(found) >= most:
+            break
+        if store.is_locked(task_id) and not store.lock_is_stale(task_id, stale_after):
+            continue
+        mtime = store.task_mtime(task_id)
+        if not mtime or _done_seen.get(task_id) == mtime:
+            continue
+        try:
+            task, _failed = store.read_task(task_id)
+        except store.TaskError:
+            continue  # malformed or vanished: left alone, `deferred-tasks list` shows it
+        if task.get("done"):
+            if len(_done_seen) > 100_000:
+                _done_seen.clear()
+            _done_seen[task_id] = mtime
+            continue
+        age = max(0.0, time.time() - mtime)
+        if "attempts" not in task and task.get("webhook_id") in draining and age < QUEUED_TASK:
+            continue  # waiting in a queue that a thread of this node is running
+        found.append((task_id, task, age))
+    return found
+
+
+def _deliveries(task_ids: list[str]) -> dict:
+    """The deliveries of ``task_ids`` (the columns the sweeper reads), by task id."""
+    columns = (
+        WebhookDelivery.task_id,
+        WebhookDelivery.message_id,
+        WebhookDelivery.webhook_id,
+        WebhookDelivery.status,
+        WebhookDelivery.attempts,
+        WebhookDelivery.next_attempt_at,
+        WebhookDelivery.completed_at,
+    )
+    found = {}
+    for start in range(0, len(task_ids), 500):
+        chunk = task_ids[start : start + 500]
+        for row in db.session.execute(select(*columns).where(WebhookDelivery.task_id.in_(chunk))):
+            found[row.task_id] = row
+    return found
 
 
 def _stale_after() -> float:
