@@ -70,7 +70,9 @@ def start_outbox(app: Flask, entries: list[tuple]) -> None:
 def init_app(app: Flask) -> None:
     """Connect the signal, the session hooks and the request hooks."""
     from .. import signals
+    from . import authmethods
 
+    authmethods.methods()  # import every auth method now (Authlib is slow to import), not on a delivery
     signals.event_raised.connect(on_event_raised, weak=False)
     for hook, function in (("after_commit", _after_commit), ("after_soft_rollback", _after_rollback)):
         if not sa_event.contains(db.session, hook, function):
