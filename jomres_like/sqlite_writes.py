@@ -81,6 +81,8 @@ class WriterLock:
     def release(self) -> None:
         """Let the lock go (from any thread; a nested hold only counts down)."""
         with self.guard:
+            if self.depth <= 0:  # not held: nothing to let go
+                return
             self.depth -= 1
             if self.depth > 0:
                 return
@@ -112,8 +114,9 @@ def _lock_for(engine: Engine) -> WriterLock | None:
     return lock
 
 
-def _release(dbapi_connection) -> None:
-    lock = _held.pop(id(dbapi_connection), None)
+def _release(connection) -> None:
+    """Let go of what ``connection`` (a DBAPI connection, or the pool's proxy of one) holds."""
+    lock = _held.pop(id(getattr(connection, "dbapi_connection", connection)), None)
     if lock is not None:
         lock.release()
 
