@@ -4,12 +4,11 @@ SQLite lets one connection write at a time. Another writer gets SQLITE_BUSY, and
 retries on a schedule that sleeps longer and longer (up to 100 ms a try): with a few threads writing short
 transactions, a writer can sleep for hundreds of milliseconds while the database is free most of that time.
 So, before the first statement of a transaction that writes, a connection to a SQLite file takes this node's
-writer lock: a thread lock of the process (a waiting thread is woken as soon as it is released), then an
-``flock`` on a file beside the database, shared with the node's other processes (tried every half
-millisecond). The lock is let go at commit or rollback, and when the connection goes back to the pool.
+writer lock, an ``flock`` on a file beside the database, tried every 0.5 to 2 ms. It is let go once SQLite
+has committed or rolled back, and whenever the connection goes back to the pool or is closed.
 
-Nothing depends on it for correctness: SQLite's own locking stays in force, and a writer that cannot get the
-lock within :data:`WAIT` seconds goes ahead and lets SQLite arbitrate, as before.
+SQLite's own locking stays in force underneath: the lock only decides who asks SQLite first, and a writer
+that waited :data:`WAIT` seconds goes ahead and lets SQLite arbitrate, as it would without the lock.
 """
 
 from __future__ import annotations
@@ -23,35 +22,39 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
-#: seconds a writer waits for the lock before it goes ahead without it
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+#: seconds a writer waits for the lock before it goes ahead and lets SQLite arbitrate
 WAIT = 30.0
 POLL = 0.0005
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+MAX_POLL = 0.002
 
 
 class WriterLock:
-    """The writer lock of one SQLite file: a thread lock, then an ``flock`` on ``<file>-writer.lock``."""
+    """The writer lock of one SQLite file: an ``flock`` on ``<file>-writer.lock``, one descriptor per thread.
+
+    Each thread locks through a descriptor of its own, so the threads of every process of the node try alike
+    (every 0.5 to 2 ms) and no process can keep the lock among its own threads while another one waits.
+    """
 
     def __init__(self, database: str):
         self.path = f"{database}-writer.lock"
-        self.threads = threading.Lock()
-        self.fd: int | None = None
-        self.pid: int | None = None
+        self.local = threading.local()
         self.guard = threading.Lock()
         self.owner: int | None = None
         self.depth = 0
 
     def _fd(self) -> int:
-        if self.fd is None or self.pid != os.getpid():  # an inherited descriptor shares the parent's lock
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self.pid = os.getpid()
-        return self.fd
+        fd = getattr(self.local, "fd", None)
+        if fd is None or self.local.pid != os.getpid():  # an inherited descriptor shares the parent's lock
+            fd = self.local.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self.local.pid = os.getpid()
+        return fd
 
     def acquire(self, wait: float = WAIT) -> bool:
-        """Take the lock; ``False`` (nothing held) when it stayed busy for ``wait`` seconds.
+        """Take the lock; ``False`` (nothing held) if it stayed taken for ``wait`` seconds or is unusable.
 
-        A thread already holding it (through another connection, e.g. a hook running between a commit and
-        the connection's return to the pool) takes it again at once; SQLite arbitrates between the two.
+        Tried every half millisecond to two milliseconds. A thread already holding it (through another
+        connection) takes it again at once; SQLite arbitrates between its two connections, as it always did.
         """
         me = threading.get_ident()
         with self.guard:
@@ -59,24 +62,23 @@ class WriterLock:
                 self.depth += 1
                 return True
         deadline = time.monotonic() + wait
-        if not self.threads.acquire(timeout=wait):
-            return False
+        pause = POLL
         try:
             fd = self._fd()
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    with self.guard:
-                        self.owner, self.depth = me, 1
-                    return True
+                    break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        break
-                    time.sleep(POLL)
+                        return False  # SQLite arbitrates, as without the lock
+                    time.sleep(pause)
+                    pause = min(pause * 2, MAX_POLL)
         except OSError:
-            pass
-        self.threads.release()
-        return False
+            return False
+        with self.guard:
+            self.owner, self.depth, self.fd = me, 1, fd
+        return True
 
     def release(self) -> None:
         """Let the lock go (from any thread; a nested hold only counts down)."""
@@ -86,12 +88,11 @@ class WriterLock:
             self.depth -= 1
             if self.depth > 0:
                 return
-            self.owner, self.depth = None, 0
+            fd, self.owner, self.depth, self.fd = self.fd, None, 0, None
         try:
-            if self.fd is not None and self.pid == os.getpid():
-                fcntl.flock(self.fd, fcntl.LOCK_UN)
-        finally:
-            self.threads.release()
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        except OSError:
+            pass  # a descriptor closed under us has let the lock go already
 
 
 _locks: dict[str, WriterLock] = {}
