@@ -4,7 +4,8 @@ A mark is an empty file beside the task files (``.slow-<id>``, ``.down-<id>``), 
 and the sweeper see it without a query. A delivery slower than :data:`SLOW_AFTER` marks its webhook slow; a
 timeout marks it down (and slow); a quick success clears both. Slow webhooks share a few delivery slots per
 process so that they never take the slots of healthy ones; new tasks of a down webhook are not started at
-once, the sweeper probes it a few tasks per pass.
+once, the sweeper probes it a few tasks per pass. A ``.draining-<id>`` file, touched by a thread running the
+webhook's queued tasks, tells the sweeper to leave those tasks alone.
 """
 
 from __future__ import annotations
