@@ -42,6 +42,7 @@ class WriterLock:
         self.guard = threading.Lock()
         self.owner: int | None = None
         self.depth = 0
+        self.fd: int | None = None  # the holder's descriptor
 
     def _fd(self) -> int:
         fd = getattr(self.local, "fd", None)

@@ -36,15 +36,18 @@ def is_marked(kind: str, webhook_id: int) -> bool:
     return _path(kind, webhook_id).exists()
 
 
-def marked(kind: str) -> set[int]:
-    """The ids of the webhooks carrying the mark ``kind``."""
+def _entries(kind: str):
+    """``(webhook_id, entry)`` of every mark file of ``kind``."""
     prefix = f".{kind}-"
-    found: set[int] = set()
     with os.scandir(store.tasks_dir()) as entries:
         for entry in entries:
             if entry.name.startswith(prefix) and entry.name[len(prefix):].isdigit():
-                found.add(int(entry.name[len(prefix):]))
-    return found
+                yield int(entry.name[len(prefix):]), entry
+
+
+def marked(kind: str) -> set[int]:
+    """The ids of the webhooks carrying the mark ``kind``."""
+    return {webhook_id for webhook_id, _entry in _entries(kind)}
 
 
 def _set(kind: str, webhook_id: int, on: bool) -> None:
@@ -104,16 +107,12 @@ def note_draining(webhook_id: int) -> None:
 
 def draining() -> set[int]:
     """The ids of the webhooks whose queue a thread of this node ran in the last DRAINING_GRACE seconds."""
-    prefix = f".{_DRAINING}-"
     cutoff = time.time() - DRAINING_GRACE
     found: set[int] = set()
-    with os.scandir(store.tasks_dir()) as entries:
-        for entry in entries:
-            name = entry.name
-            if name.startswith(prefix) and name[len(prefix):].isdigit():
-                try:
-                    if entry.stat().st_mtime >= cutoff:
-                        found.add(int(name[len(prefix):]))
-                except FileNotFoundError:
-                    continue
+    for webhook_id, entry in _entries(_DRAINING):
+        try:
+            if entry.stat().st_mtime >= cutoff:
+                found.add(webhook_id)
+        except FileNotFoundError:
+            continue
     return found

@@ -140,7 +140,7 @@ def _run_claimed(task_id: str, dev: bool) -> tuple[int, dict]:
         return _answer(404 if "No such" in str(exc) else 422, "error", str(exc), task=task_id)
     row = db.session.execute(_DELIVERY_AND_WEBHOOK, {"task_id": task_id}).first()
     delivery, webhook = row if row is not None else (None, None)
-    if delivery is None or delivery.task_id != task_id or delivery.message_id != task["message_id"]:
+    if delivery is None or delivery.message_id != task["message_id"]:
         if not failed:
             store.delete_task(task_id)
         return _answer(

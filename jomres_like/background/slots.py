@@ -99,19 +99,33 @@ def acquire(webhook_id: int, task_id: str | None = None) -> tuple[str, Slot | No
     return BUSY, None
 
 
+def _forget_start(webhook_id: int, started: float) -> None:
+    starts = _started.get(webhook_id, [])
+    if started in starts:
+        starts.remove(started)
+    if not starts:
+        _started.pop(webhook_id, None)
+
+
 def _release_locked(slot: Slot) -> None:
     slot.held = False
     webhook_id = slot.webhook_id
-    starts = _started.get(webhook_id, [])
-    if slot.started in starts:
-        starts.remove(slot.started)
-    if not starts:
-        _started.pop(webhook_id, None)
+    _forget_start(webhook_id, slot.started)
     for counts in (_in_flight, _slow_in_flight) if slot.slow else (_in_flight,):
         if counts.get(webhook_id, 0) <= 1:
             counts.pop(webhook_id, None)
         else:
             counts[webhook_id] -= 1
+
+
+def _pop_locked(webhook_id: int) -> str | None:
+    queue = _queues.get(webhook_id)
+    if not queue:
+        return None
+    task_id = queue.popleft()
+    if not queue:
+        del _queues[webhook_id]
+    return task_id
 
 
 def release(slot: Slot) -> None:
@@ -128,16 +142,11 @@ def next_or_release(slot: Slot) -> str | None:
     been let go.
     """
     with _lock:
-        queue = _queues.get(slot.webhook_id)
-        if queue:
-            starts = _started.setdefault(slot.webhook_id, [])
-            if slot.started in starts:
-                starts.remove(slot.started)
+        task_id = _pop_locked(slot.webhook_id)
+        if task_id is not None:
+            _forget_start(slot.webhook_id, slot.started)
             slot.started = time.monotonic()  # the next delivery's start, for stuck detection
-            starts.append(slot.started)
-            task_id = queue.popleft()
-            if not queue:
-                del _queues[slot.webhook_id]
+            _started.setdefault(slot.webhook_id, []).append(slot.started)
             return task_id
         if slot.held:
             _release_locked(slot)
@@ -154,13 +163,7 @@ def drop_queue(webhook_id: int) -> int:
 def pop_queued(webhook_id: int) -> str | None:
     """Take the first queued task of ``webhook_id`` out of its queue, or ``None``."""
     with _lock:
-        queue = _queues.get(webhook_id)
-        if not queue:
-            return None
-        task_id = queue.popleft()
-        if not queue:
-            del _queues[webhook_id]
-        return task_id
+        return _pop_locked(webhook_id)
 
 
 def queued(webhook_id: int) -> int:

@@ -142,8 +142,8 @@ def move_to_failed(task: dict[str, Any]) -> None:
     _path(task["task_id"]).unlink(missing_ok=True)
 
 
-def task_ids(failed: bool = False) -> list[str]:
-    """The ids of the task files in the pending (or failed) folder, oldest first."""
+def task_files(failed: bool = False) -> list[tuple[str, float]]:
+    """``(task_id, mtime)`` of the task files in the pending (or failed) folder, oldest first."""
     folder = failed_dir() if failed else tasks_dir()
     found = []
     with os.scandir(folder) as entries:
@@ -153,15 +153,12 @@ def task_ids(failed: bool = False) -> list[str]:
                     found.append((entry.stat().st_mtime, entry.name))
                 except FileNotFoundError:
                     continue
-    return [name for _mtime, name in sorted(found)]
+    return [(name, mtime) for mtime, name in sorted(found)]
 
 
-def task_mtime(task_id: str) -> float:
-    """The modification time of the task's pending file (0 when it is gone)."""
-    try:
-        return _path(task_id).stat().st_mtime
-    except FileNotFoundError:
-        return 0.0
+def task_ids(failed: bool = False) -> list[str]:
+    """The ids of the task files in the pending (or failed) folder, oldest first."""
+    return [task_id for task_id, _mtime in task_files(failed)]
 
 
 def task_age(task_id: str) -> float:

@@ -161,13 +161,12 @@ def _candidates(most: int) -> list[tuple[str, dict, float]]:
     draining = marks.draining()
     stale_after = _stale_after()
     found: list[tuple[str, dict, float]] = []
-    for task_id in store.task_ids():
+    for task_id, mtime in store.task_files():
         if len(found) >= most:
             break
         if store.is_locked(task_id) and not store.lock_is_stale(task_id, stale_after):
             continue
-        mtime = store.task_mtime(task_id)
-        if not mtime or _done_seen.get(task_id) == mtime:
+        if _done_seen.get(task_id) == mtime:
             continue
         try:
             task, _failed = store.read_task(task_id)
