@@ -8,6 +8,7 @@ line is scrubbed of anything that looks like a secret, a token or a password.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 from datetime import datetime
@@ -86,6 +87,45 @@ class _Formatter(logging.Formatter):
         )
 
 
+class ChannelFileHandler(RotatingFileHandler):
+    """A size-rotated channel file, written with one append per line.
+
+    The standard handler formats each record twice (once only to decide on a rollover) and seeks to the end
+    of the file before every line. Here a line is formatted once and written with a single ``write`` on the
+    file's append-mode descriptor, so lines of the node's processes never interleave. The rollover happens
+    before a line that would take the file past ``maxBytes``. A file another process has rotated already
+    (its name now points at a new file) is reopened instead of being rotated a second time.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record) + self.terminator
+            line = text.encode(self.encoding or "utf-8", "backslashreplace")
+            if self.stream is None:
+                self.stream = self._open()
+            descriptor = self.stream.fileno()
+            if self.maxBytes > 0:
+                size = os.fstat(descriptor).st_size
+                if size and size + len(line) >= self.maxBytes:
+                    if self._renamed_elsewhere(descriptor):
+                        self.stream.close()
+                        self.stream = None
+                    else:
+                        self.doRollover()  # leaves no stream open when the handler delays opening
+                    if self.stream is None:
+                        self.stream = self._open()
+                    descriptor = self.stream.fileno()
+            os.write(descriptor, line)
+        except Exception:  # noqa: BLE001 - logging.Handler's own contract: report, never raise
+            self.handleError(record)
+
+    def _renamed_elsewhere(self, descriptor: int) -> bool:
+        try:
+            return os.stat(self.baseFilename).st_ino != os.fstat(descriptor).st_ino
+        except FileNotFoundError:
+            return True
+
+
 def debug_enabled() -> bool:
     """Whether DEBUG lines are written: development mode, looked up at most once per request."""
     if not has_app_context():
@@ -124,7 +164,7 @@ def configure_logging(app: Flask) -> None:
             logger.removeHandler(handler)
             handler.close()
         else:
-            handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
+            handler = ChannelFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
                                           delay=True)
             handler.setFormatter(_Formatter())
             logger.addHandler(handler)

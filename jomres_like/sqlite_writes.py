@@ -32,14 +32,18 @@ MAX_POLL = 0.002
 class WriterLock:
     """The writer lock of one SQLite file: an ``flock`` on ``<file>-writer.lock``, one descriptor per thread.
 
-    Each thread locks through a descriptor of its own, so the threads of every process of the node try alike
-    (every 0.5 to 2 ms) and no process can keep the lock among its own threads while another one waits.
+    The threads of a process first queue on a lock of the process (they sleep, nothing polls); the one at
+    the head tries the ``flock`` every 0.5 to 2 ms through a descriptor of its own. So a process has one
+    thread trying at a time, and no process can keep the file lock among its own threads while another
+    process waits: a thread that lets it go hands it to the next thread of its process only through the
+    ``flock``, which the other process's head thread is trying too.
     """
 
     def __init__(self, database: str):
         self.path = f"{database}-writer.lock"
         self.local = threading.local()
         self.guard = threading.Lock()
+        self.queue = threading.Lock()  # this process's threads waiting for the file lock
         self.owner: int | None = None
         self.depth = 0
         self.fd: int | None = None  # the holder's descriptor
@@ -63,20 +67,24 @@ class WriterLock:
                 self.depth += 1
                 return True
         deadline = time.monotonic() + wait
-        pause = POLL
+        if not self.queue.acquire(timeout=wait):
+            return False  # SQLite arbitrates, as without the lock
         try:
             fd = self._fd()
+            pause = POLL
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        return False  # SQLite arbitrates, as without the lock
+                        return False
                     time.sleep(pause)
                     pause = min(pause * 2, MAX_POLL)
         except OSError:
             return False
+        finally:
+            self.queue.release()
         with self.guard:
             self.owner, self.depth, self.fd = me, 1, fd
         return True
@@ -98,6 +106,18 @@ class WriterLock:
 
 _locks: dict[str, WriterLock] = {}
 _locks_guard = threading.Lock()
+
+
+def _after_fork() -> None:
+    """A forked child starts with fresh locks: a parent's thread may have held one at the fork."""
+    global _locks_guard
+    _locks_guard = threading.Lock()
+    for path in list(_locks):
+        _locks[path] = WriterLock(path)
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 #: id of a DBAPI connection -> the lock it holds (sqlite3 connections take no weak references)
 _held: dict[int, WriterLock] = {}
 

@@ -152,3 +152,29 @@ def test_a_full_file_rolls_over(app_config, monkeypatch):
     assert (folder / "Core.application.log.1").exists()
     assert (folder / "Core.application.log").stat().st_size <= 400
     assert "line number 19" in log_lines(app, "Core")[-1]
+
+
+def test_a_file_another_process_rotated_is_reopened_not_rotated_again(tmp_path):
+    path = tmp_path / "Core.application.log"
+    # two handlers on one file stand for two gunicorn workers
+    first, second = (
+        logs_module.ChannelFileHandler(path, maxBytes=300, backupCount=3, encoding="utf-8", delay=True)
+        for _ in range(2)
+    )
+    for handler in (first, second):
+        handler.setFormatter(logging.Formatter("%(message)s"))
+
+    def line(handler, text):
+        handler.handle(logging.makeLogRecord({"msg": text.ljust(49, "."), "levelno": logging.INFO}))
+
+    for number in range(5):
+        line(first, f"first {number}")
+    line(second, "second 0")  # 250 + 50 > 300: the second worker rotates
+    line(first, "first 5")  # its descriptor still points at the rotated file: it reopens the new one
+    for handler in (first, second):
+        handler.close()
+
+    assert not (tmp_path / "Core.application.log.2").exists()
+    rotated = (tmp_path / "Core.application.log.1").read_text().splitlines()
+    assert [text.rstrip(".") for text in rotated] == [f"first {n}" for n in range(5)]
+    assert [text.rstrip(".") for text in path.read_text().splitlines()] == ["second 0", "first 5"]

@@ -52,13 +52,13 @@ def run_task(task_id: str, *, inline: bool = False) -> tuple[int, dict]:
     if not store.valid_task_id(task_id):
         return _answer(400, "error", "Malformed task id.")
     dev = development_mode()
-    if store.find_task(task_id) is None:
+    try:
+        task, _failed = store.read_task(task_id)
+    except store.TaskMissing:
         delivery = db.session.scalar(db.select(WebhookDelivery).where(WebhookDelivery.task_id == task_id))
         if delivery is not None and delivery.status in ("succeeded", "failed"):
             return _processed_answer(task_id)
         return _answer(404, "error", "No such task.", task=task_id)
-    try:
-        task, _failed = store.read_task(task_id)
     except store.TaskError as exc:
         log.warning("Task %s cannot be run: %s", task_id, exc)
         return _answer(422, "error", str(exc), task=task_id)
@@ -137,7 +137,7 @@ def _run_claimed(task_id: str, dev: bool) -> tuple[int, dict]:
     try:
         task, failed = store.read_task(task_id)  # again, under the claim
     except store.TaskError as exc:
-        return _answer(404 if "No such" in str(exc) else 422, "error", str(exc), task=task_id)
+        return _answer(404 if isinstance(exc, store.TaskMissing) else 422, "error", str(exc), task=task_id)
     row = db.session.execute(_DELIVERY_AND_WEBHOOK, {"task_id": task_id}).first()
     delivery, webhook = row if row is not None else (None, None)
     if delivery is None or delivery.message_id != task["message_id"]:

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import secrets
+import stat
 import string
 import time
 from collections.abc import Iterator
@@ -37,6 +38,10 @@ class TaskError(ValueError):
     """A task file that is missing, unreadable or malformed."""
 
 
+class TaskMissing(TaskError):
+    """There is no file for the task (pending or failed)."""
+
+
 class TaskBusy(RuntimeError):
     """Another worker holds the task's claim."""
 
@@ -58,8 +63,15 @@ def failed_dir() -> Path:
 
 
 def new_task_id() -> str:
-    """A fresh task id: 50 random ASCII letters."""
-    return "".join(secrets.choice(_LETTERS) for _ in range(TASK_ID_LENGTH))
+    """A fresh task id: 50 random ASCII letters, each equally likely.
+
+    Random bytes below 208 (4 x 52) map evenly onto the 52 letters; the others are dropped. This takes one
+    call to the system's generator instead of one per letter.
+    """
+    letters: list[str] = []
+    while len(letters) < TASK_ID_LENGTH:
+        letters += [_LETTERS[byte % 52] for byte in secrets.token_bytes(80) if byte < 208]
+    return "".join(letters[:TASK_ID_LENGTH])
 
 
 def valid_task_id(task_id: Any) -> bool:
@@ -75,17 +87,37 @@ def _path(task_id: str, failed: bool = False) -> Path:
 
 def write_task(task: dict[str, Any], failed: bool = False) -> Path:
     """Write ``task`` (which carries its ``task_id``) atomically: temporary name, fsync, rename."""
-    path = _path(task["task_id"], failed)
-    body = json.dumps(task, sort_keys=True).encode()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return write_tasks([task], failed)[0]
+
+
+def write_tasks(tasks: list[dict[str, Any]], failed: bool = False) -> list[Path]:
+    """Write several tasks atomically, each under a temporary name, synced, then renamed.
+
+    All are written before the first is synced: the file system then commits them together, and the syncs
+    after the first find little left to do. Every file is synced before any is renamed into place, so a
+    crash leaves whole task files or temporary ones (removed as orphans), never a partial file.
+    """
+    written: list[tuple[Path, Path, int]] = []
     try:
-        os.write(fd, body)
-        os.fsync(fd)
-    finally:
+        for task in tasks:
+            path = _path(task["task_id"], failed)
+            body = json.dumps(task, sort_keys=True).encode()
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            written.append((path, tmp, fd))
+            os.write(fd, body)
+        for *_names, fd in written:
+            os.fsync(fd)
+    except BaseException:
+        for _target, tmp, fd in written:
+            os.close(fd)
+            tmp.unlink(missing_ok=True)
+        raise
+    for *_names, fd in written:
         os.close(fd)
-    os.replace(tmp, path)
-    return path
+    for path, tmp, _fd in written:
+        os.replace(tmp, path)
+    return [path for path, _tmp, _fd in written]
 
 
 def find_task(task_id: str) -> tuple[Path, bool] | None:
@@ -97,14 +129,33 @@ def find_task(task_id: str) -> tuple[Path, bool] | None:
     return None
 
 
+def _read_regular(path: Path) -> bytes | None:
+    """The first MAX_TASK_BYTES + 1 bytes of ``path`` if it is a regular file, else ``None``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO planted under a task's name must not block
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise TaskError("Task file is unreadable.") from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, MAX_TASK_BYTES + 1)
+    except OSError as exc:
+        raise TaskError("Task file is unreadable.") from exc
+    finally:
+        os.close(fd)
+
+
 def read_task(task_id: str) -> tuple[dict[str, Any], bool]:
     """Load a task file (JSON only, never pickle); return ``(task, failed)``; :class:`TaskError` otherwise."""
-    found = find_task(task_id)
-    if found is None:
-        raise TaskError("No such task.")
-    path, failed = found
+    for failed in (False, True):
+        raw = _read_regular(_path(task_id, failed))
+        if raw is not None:
+            break
+    else:
+        raise TaskMissing("No such task.")
     try:
-        raw = path.read_bytes()[: MAX_TASK_BYTES + 1]
         if len(raw) > MAX_TASK_BYTES:
             raise TaskError("Task file is too large.")
         task = json.loads(raw.decode("utf-8"))
@@ -212,6 +263,24 @@ def remove_stale_locks(stale_after: float) -> int:
         if valid_task_id(task_id) and not _path(task_id).exists() and lock_is_stale(task_id, stale_after):
             _lock_path(task_id).unlink(missing_ok=True)
             removed += 1
+    return removed
+
+
+def remove_stale_temporaries(older_than: float = 60.0) -> int:
+    """Remove temporary files a crash left in the middle of a write (never renamed); return how many."""
+    removed = 0
+    cutoff = time.time() - older_than
+    for folder in (tasks_dir(), failed_dir()):
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+                    continue
+                try:
+                    if entry.stat().st_mtime < cutoff:
+                        os.unlink(entry.path)
+                        removed += 1
+                except FileNotFoundError:
+                    continue
     return removed
 
 

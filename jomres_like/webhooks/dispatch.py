@@ -86,7 +86,7 @@ def _delivery(event: WebhookEvent, webhook: Webhook) -> WebhookDelivery:
 def dispatch_event(event_id: int) -> list[tuple]:
     """Create the deliveries and task files of one committed event; return the ``task`` entries to start.
 
-    The task files are written (each with an fsync) before the short transaction that claims the event and
+    The task files are written (synced together) before the short transaction that claims the event and
     inserts its deliveries, so that no database lock is held while the disk syncs. If the claim fails (another
     worker or node dispatched it) or the transaction fails, the files are removed; if the process dies in
     between, the sweeper removes them as orphans and dispatches the event from the outbox.
@@ -107,9 +107,8 @@ def dispatch_event(event_id: int) -> list[tuple]:
     tasks = [_task(delivery, webhook) for webhook, delivery in pairs]
     written: list[dict] = []
     try:
-        for task in tasks:
-            store.write_task(task)
-            written.append(task)
+        store.write_tasks(tasks)  # all or none (a failed write removes its temporaries)
+        written = tasks
         claimed = db.session.execute(
             update(WebhookEvent)
             .where(WebhookEvent.id == event_id, WebhookEvent.dispatched.is_(False))

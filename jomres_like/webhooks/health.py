@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from ..extensions import db
 from ..logs import get_logger
@@ -25,6 +25,19 @@ log = get_logger("Webhooks")
 _table = Webhook.__table__
 
 
+# Built once: a delivery that succeeded marks its webhook healthy.
+_HEALTHY = (
+    update(_table)
+    .where(_table.c.id == bindparam("webhook"))
+    .values(
+        last_status=bindparam("new_status"),
+        last_delivery_at=bindparam("new_delivery_at"),
+        consecutive_failures=0,
+        failing_since=None,
+    )
+)
+
+
 def record_success(webhook: Webhook, status_code: int | None, now: datetime | None = None) -> None:
     """A delivery succeeded: reset the failure counters.
 
@@ -40,10 +53,8 @@ def record_success(webhook: Webhook, status_code: int | None, now: datetime | No
         and timedelta(0) <= now - webhook.last_delivery_at < REFRESH
     ):
         return
-    db.session.execute(
-        update(_table)
-        .where(_table.c.id == webhook.id)
-        .values(last_status=status_code, last_delivery_at=now, consecutive_failures=0, failing_since=None)
+    db.session.connection().execute(
+        _HEALTHY, {"webhook": webhook.id, "new_status": status_code, "new_delivery_at": now}
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 
 from ..config import DEFAULT_RETRY_SCHEDULE
 from ..extensions import db
@@ -47,6 +47,33 @@ def next_delay(attempts_made: int, retry_after: float | None = None) -> float | 
     return delay
 
 
+_attempts = DeliveryAttempt.__table__
+_deliveries = WebhookDelivery.__table__
+# Built once (every delivery runs them): the attempt's row and the delivery's new state.
+_INSERT_ATTEMPT = insert(_attempts).values(
+    {
+        column: bindparam(f"new_{column}")
+        for column in (
+            "delivery_id", "number", "started_at", "duration_ms", "status_code", "response_excerpt", "error",
+            "redelivery",
+        )
+    }
+)
+_UPDATE_DELIVERY = (
+    update(_deliveries)
+    .where(_deliveries.c.id == bindparam("delivery"))
+    .values(
+        {
+            column: bindparam(f"new_{column}")
+            for column in (
+                "attempts", "last_status_code", "last_error", "status", "next_attempt_at", "completed_at",
+                "updated_at",
+            )
+        }
+    )
+)
+
+
 def record_outcome(
     task: dict,
     delivery: WebhookDelivery,
@@ -68,17 +95,19 @@ def record_outcome(
     now = utcnow()
     number = (delivery.attempts or 0) + 1
     error = (result.error or "")[:255]
-    db.session.execute(
-        insert(DeliveryAttempt.__table__).values(
-            delivery_id=delivery.id,
-            number=number,
-            started_at=started,
-            duration_ms=int(result.duration_ms or 0),
-            status_code=result.status_code,
-            response_excerpt=(result.response_excerpt or "")[:500],
-            error=error,
-            redelivery=bool(task.get("redelivery")) or rerun,
-        )
+    connection = db.session.connection()
+    connection.execute(
+        _INSERT_ATTEMPT,
+        {
+            "new_delivery_id": delivery.id,
+            "new_number": number,
+            "new_started_at": started,
+            "new_duration_ms": int(result.duration_ms or 0),
+            "new_status_code": result.status_code,
+            "new_response_excerpt": (result.response_excerpt or "")[:500],
+            "new_error": error,
+            "new_redelivery": bool(task.get("redelivery")) or rerun,
+        },
     )
     next_attempt_at = None
     if result.ok:
@@ -93,18 +122,18 @@ def record_outcome(
         else:
             state = "pending"
             next_attempt_at = now + timedelta(seconds=delay)
-    db.session.execute(
-        update(WebhookDelivery.__table__)
-        .where(WebhookDelivery.__table__.c.id == delivery.id)
-        .values(
-            attempts=number,
-            last_status_code=result.status_code,
-            last_error=error,
-            status=state,
-            next_attempt_at=next_attempt_at,
-            completed_at=None if state == "pending" else now,
-            updated_at=now,
-        )
+    connection.execute(
+        _UPDATE_DELIVERY,
+        {
+            "delivery": delivery.id,
+            "new_attempts": number,
+            "new_last_status_code": result.status_code,
+            "new_last_error": error,
+            "new_status": state,
+            "new_next_attempt_at": next_attempt_at,
+            "new_completed_at": None if state == "pending" else now,
+            "new_updated_at": now,
+        },
     )
     summary = {
         "status": state,

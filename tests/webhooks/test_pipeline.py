@@ -205,8 +205,8 @@ def test_an_event_claimed_meanwhile_by_another_worker_leaves_no_task_files(
         db.session.commit()
         event_id = event.id
     written = []
-    original = dispatch.store.write_task
-    monkeypatch.setattr(dispatch.store, "write_task", lambda task: written.append(task) or original(task))
+    original = dispatch.store.write_tasks
+    monkeypatch.setattr(dispatch.store, "write_tasks", lambda tasks: written.extend(tasks) or original(tasks))
     monkeypatch.setattr(
         dispatch.db.session, "get", lambda model, ident: _undispatched(model, ident), raising=False
     )

@@ -1,0 +1,71 @@
+"""The task store's files: ids, writing several at once, reading only regular files, tidying temporaries."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+
+import pytest
+
+from jomres_like.background import store
+
+
+def _task(task_id: str) -> dict:
+    return {"task_id": task_id, "delivery_id": None, "webhook_id": 1, "processor": "p", "message_id": "m"}
+
+
+def test_task_ids_are_50_letters_drawn_evenly(app):
+    with app.app_context():
+        ids = [store.new_task_id() for _ in range(400)]
+    assert all(store.valid_task_id(task_id) for task_id in ids)
+    assert len(set(ids)) == len(ids)
+    counts = Counter("".join(ids))  # 20,000 letters, about 385 of each of the 52
+    assert set(counts) == set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    assert min(counts.values()) > 250 and max(counts.values()) < 520
+
+
+def test_several_tasks_are_written_whole_and_nothing_is_left_when_one_fails(app, tasks_dir, monkeypatch):
+    with app.app_context():
+        first, second = _task(store.new_task_id()), _task(store.new_task_id())
+        store.write_tasks([first, second])
+        assert store.read_task(first["task_id"])[0] == first
+        assert store.read_task(second["task_id"])[0] == second
+
+        third, fourth = _task(store.new_task_id()), _task(store.new_task_id())
+        synced = []
+
+        def failing_fsync(fd):
+            synced.append(fd)
+            if len(synced) == 2:
+                raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(store.os, "fsync", failing_fsync)
+        with pytest.raises(OSError):
+            store.write_tasks([third, fourth])
+    names = sorted(path.name for path in tasks_dir.iterdir() if path.is_file())
+    assert names == sorted([first["task_id"], second["task_id"]])  # no temporaries, neither new task
+
+
+def test_only_regular_files_are_read_as_tasks(app, tasks_dir):
+    with app.app_context():
+        folder_id, fifo_id = store.new_task_id(), store.new_task_id()
+        (tasks_dir / folder_id).mkdir()
+        os.mkfifo(tasks_dir / fifo_id)  # opening it for reading would block without O_NONBLOCK
+        for task_id in (folder_id, fifo_id):
+            with pytest.raises(store.TaskMissing):
+                store.read_task(task_id)
+
+
+def test_temporaries_left_by_a_crash_are_removed_once_old(app, tasks_dir):
+    old = tasks_dir / ".AbC.123.deadbeef.tmp"
+    fresh = tasks_dir / "failed" / ".XyZ.123.cafebabe.tmp"
+    for path in (old, fresh):
+        path.write_text("{half")
+    os.utime(old, (time.time() - 120, time.time() - 120))
+    keep = tasks_dir / "notes.tmp"  # not one of ours: no leading dot
+    keep.write_text("x")
+    os.utime(keep, (time.time() - 120, time.time() - 120))
+    with app.app_context():
+        assert store.remove_stale_temporaries(older_than=60) == 1
+    assert not old.exists() and fresh.exists() and keep.exists()
