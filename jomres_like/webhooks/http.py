@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -22,6 +22,7 @@ import requests
 import urllib3
 from flask import current_app, has_app_context
 from requests.adapters import HTTPAdapter
+from requests.utils import DEFAULT_CA_BUNDLE_PATH, get_encoding_from_headers
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
@@ -242,7 +243,7 @@ def printable(text: str) -> str:
     return "".join(char if char.isprintable() or char in "\n\t" else " " for char in text)
 
 
-def _read_capped(response: requests.Response, deadline: float) -> bytes:
+def _read_capped(raw: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
     """Read at most MAX_RESPONSE_BYTES of the answer, giving up once ``deadline`` has passed.
 
     ``read1`` returns whatever has arrived, so a receiver trickling its answer is cut off at the deadline
@@ -254,7 +255,7 @@ def _read_capped(response: requests.Response, deadline: float) -> bytes:
         if time.monotonic() > deadline:
             raise requests.exceptions.ReadTimeout("total deadline passed while reading the answer")
         try:
-            chunk = response.raw.read1(MAX_RESPONSE_BYTES - size, decode_content=True)
+            chunk = raw.read1(MAX_RESPONSE_BYTES - size, decode_content=True)
         except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
             raise requests.exceptions.ReadTimeout(exc) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -264,6 +265,77 @@ def _read_capped(response: requests.Response, deadline: float) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
     return b"".join(chunks)[:MAX_RESPONSE_BYTES]
+
+
+@dataclass
+class _Answer:
+    """The parts of an answer that :func:`send` reads, whichever way the request went."""
+
+    raw: urllib3.BaseHTTPResponse
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    encoding: str | None
+    close: Callable[[], None]
+
+
+def _open(session: requests.Session, method: str, url: str, body: bytes | None, headers: dict | None,
+          timeout: tuple[float, float], **kwargs) -> _Answer:
+    """Send the request; a plain guarded session goes straight to its connection pool.
+
+    ``requests`` spends about as long preparing a request (cookies, hooks, environment, URL) as the round
+    trip to a receiver on the same network takes. A session of our own with a guarded adapter and nothing
+    else to apply (no auth, no extra arguments) therefore sends through the adapter's pool directly: the same
+    checked connections, the same timeouts, no redirects, no retries. Any other session (Authlib's OAuth
+    session, say) goes through ``requests``.
+    """
+    if type(session) is requests.Session and session.auth is None and not kwargs:
+        adapter = session.get_adapter(url)
+        if isinstance(adapter, GuardedAdapter):
+            return _urlopen(adapter, method, url, body, {**session.headers, **(headers or {})}, timeout)
+    response = session.request(method, url, data=body, headers=headers, timeout=timeout,
+                               allow_redirects=False, stream=True, **kwargs)
+    return _Answer(response.raw, response.status_code, response.reason or "", response.headers,
+                   response.encoding, response.close)
+
+
+def _urlopen(adapter: GuardedAdapter, method: str, url: str, body: bytes | None, headers: dict,
+             timeout: tuple[float, float]) -> _Answer:
+    """One request through ``adapter``'s pool, its errors raised as ``requests`` raises them."""
+    try:
+        parsed = urllib3.util.parse_url(url)
+        if parsed.scheme == "https":  # certificates checked against the same bundle as requests uses
+            pool_kwargs = {"cert_reqs": "CERT_REQUIRED", "ca_certs": DEFAULT_CA_BUNDLE_PATH}
+        else:
+            pool_kwargs = None
+        pool = adapter.poolmanager.connection_from_host(
+            parsed.host, parsed.port, parsed.scheme or "http", pool_kwargs=pool_kwargs
+        )
+        raw = pool.urlopen(
+            method, parsed.request_uri, body=body, headers=headers, redirect=False, retries=False,
+            assert_same_host=False, preload_content=False, decode_content=False,
+            timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]),
+        )
+    except (urllib3.exceptions.LocationValueError, urllib3.exceptions.LocationParseError) as exc:
+        raise requests.exceptions.InvalidURL(exc) from exc
+    except urllib3.exceptions.NewConnectionError as exc:  # before its base class ConnectTimeoutError
+        raise requests.exceptions.ConnectionError(exc) from exc
+    except urllib3.exceptions.ConnectTimeoutError as exc:
+        raise requests.exceptions.ConnectTimeout(exc) from exc
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ReadTimeout(exc) from exc
+    except urllib3.exceptions.SSLError as exc:
+        raise requests.exceptions.SSLError(exc) from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise requests.exceptions.ConnectionError(exc) from exc
+
+    def close() -> None:
+        if not raw.closed:  # not read to its end (capped, timed out): the connection is not reused
+            raw.close()
+        raw.release_conn()
+
+    return _Answer(raw, raw.status, raw.reason or "", raw.headers, get_encoding_from_headers(raw.headers),
+                   close)
 
 
 def send(method: str, url: str, *, body: bytes | None = None, headers: dict | None = None,
@@ -278,13 +350,11 @@ def send(method: str, url: str, *, body: bytes | None = None, headers: dict | No
     if log_traffic:
         log.info("Sent to %s", url)
     try:
-        response = session.request(method, url, data=body, headers=headers,
-                                   timeout=(connect_timeout, total_timeout), allow_redirects=False,
-                                   stream=True, **kwargs)
+        answer = _open(session, method, url, body, headers, (connect_timeout, total_timeout), **kwargs)
         try:
-            content = _read_capped(response, started + connect_timeout + total_timeout)
+            content = _read_capped(answer.raw, started + connect_timeout + total_timeout)
         finally:
-            response.close()
+            answer.close()
     except (requests.exceptions.RequestException, ValueError) as exc:  # ValueError: URLs urllib3 refuses
         duration = int((time.monotonic() - started) * 1000)
         reason = describe_exception(exc) if isinstance(exc, requests.exceptions.RequestException) else (
@@ -295,15 +365,15 @@ def send(method: str, url: str, *, body: bytes | None = None, headers: dict | No
         if own_session:
             session.close()
     duration = int((time.monotonic() - started) * 1000)
-    status = response.status_code
-    excerpt = printable(redact(_decode(content, response.encoding), secrets))[:EXCERPT_CHARS]
+    status = answer.status
+    excerpt = printable(redact(_decode(content, answer.encoding), secrets))[:EXCERPT_CHARS]
     result = AttemptResult(ok=200 <= status < 300, status_code=status, duration_ms=duration,
                            response_excerpt=excerpt, gone=status == 410,
-                           retry_after=parse_retry_after(response.headers.get("Retry-After")))
+                           retry_after=parse_retry_after(answer.headers.get("Retry-After")))
     if 300 <= status < 400:
         result.error = "Redirect not followed (webhooks must answer 2xx)"
     elif not result.ok:
-        result.error = printable(f"HTTP {status} {response.reason or ''}".strip())[:ERROR_CHARS]
+        result.error = printable(f"HTTP {status} {answer.reason}".strip())[:ERROR_CHARS]
     if log_traffic:
         log.info("Received back from %s %s in %s ms", url, status, duration)
         if not result.ok:

@@ -197,3 +197,66 @@ def test_user_agent_names_the_product_and_version():
     from jomres_like import PRODUCT, __version__
 
     assert http.USER_AGENT.startswith(f"{PRODUCT}/{__version__}")
+
+
+def _self_signed(tmp_path):
+    """A certificate for 127.0.0.1 that no authority signed, and its key, as PEM files."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                       critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                          serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def test_a_certificate_no_authority_signed_is_refused(ctx, tmp_path):
+    import socket
+    import ssl
+
+    cert_path, key_path = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        seen: list[bytes] = []
+
+        def serve_once():
+            connection, _ = listener.accept()
+            try:
+                with context.wrap_socket(connection, server_side=True) as secure:
+                    seen.append(secure.recv(65536))
+            except (ssl.SSLError, OSError):
+                pass  # the client gives up during the handshake
+
+        thread = threading.Thread(target=serve_once, daemon=True)
+        thread.start()
+        result = http.post(f"https://127.0.0.1:{port}/hook", b'{"secret": "data"}', {})
+        thread.join(timeout=5)
+    assert (result.ok, result.status_code) == (False, None)
+    assert result.error.startswith("TLS error")
+    assert seen == []  # not a byte of the payload left before the certificate was checked

@@ -16,6 +16,7 @@ class KeepAliveReceiver:
     def __init__(self):
         self.ports: list[int] = []
         self.cookies: list[str | None] = []
+        self.requests: list[tuple[dict, bytes]] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -23,14 +24,16 @@ class KeepAliveReceiver:
             timeout = 5
 
             def do_POST(self):  # noqa: N802 - http.server's naming
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 outer.ports.append(self.client_address[1])
                 outer.cookies.append(self.headers.get("Cookie"))
+                outer.requests.append((dict(self.headers), body))
+                answer = b"x" * (2 * http.MAX_RESPONSE_BYTES) if self.path == "/big" else b"ok"
                 self.send_response(200)
                 self.send_header("Set-Cookie", "tracker=abc; Path=/")
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(answer)
 
             def log_message(self, *args):
                 pass
@@ -78,3 +81,29 @@ def test_a_changed_policy_gets_a_new_session(app):
         first = http.webhook_session(104)
         app.config["JOMRES_WEBHOOK_ALLOWED_NETWORKS"] = ""
         assert http.webhook_session(104) is not first
+
+
+def test_the_request_leaves_as_built_on_a_reused_connection(app, receiver):
+    app.config["JOMRES_WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.0/8"
+    body = b'{"event":"booking_modified","data":{"note":"\xc3\xa9"}}'
+    with app.app_context():
+        session = http.webhook_session(105)
+        headers = {"Content-Type": "application/json", "webhook-id": "msg_1"}
+        http.post(receiver.url, body, headers, session=session)
+    headers, received = receiver.requests[0]
+    assert received == body
+    assert headers["Content-Type"] == "application/json" and headers["webhook-id"] == "msg_1"
+    assert headers["Content-Length"] == str(len(body))
+    assert headers["User-Agent"] == http.USER_AGENT
+
+
+def test_an_answer_cut_at_the_cap_does_not_leave_its_rest_on_a_reused_connection(app, receiver):
+    app.config["JOMRES_WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.0/8"
+    with app.app_context():
+        session = http.webhook_session(106)
+        big = http.post(receiver.url.replace("/hook", "/big"), b"{}", {}, session=session)
+        after = [http.post(receiver.url, b"{}", {}, session=session) for _ in range(2)]
+    assert big.ok and big.response_excerpt == "x" * http.EXCERPT_CHARS
+    assert [(result.status_code, result.response_excerpt) for result in after] == [(200, "ok"), (200, "ok")]
+    assert receiver.ports[1] != receiver.ports[0]  # the cut connection was closed, not handed on
+    assert receiver.ports[2] == receiver.ports[1]  # a connection read to its end is reused
