@@ -34,8 +34,14 @@ _SECRET_PATTERNS = [
 ]
 
 
+#: every pattern above needs one of these words: a line without any is left as it is, after one search
+_ANY_SECRET_WORD = re.compile(r"(?i)whsec_|bearer|basic|passw|secret|token|authorization")
+
+
 def scrub(text: str) -> str:
     """Replace secrets, tokens and passwords in ``text`` with ``[redacted]``."""
+    if _ANY_SECRET_WORD.search(text) is None:
+        return text
     for pattern, replacement in _SECRET_PATTERNS:
         text = pattern.sub(replacement, text)
     return text
@@ -66,17 +72,34 @@ class _ContextFilter(logging.Filter):
 
 
 def _login_user():
+    """The request's logged-in user, or None; Flask-Login loads it once a request and keeps it in ``g``."""
     try:
-        from flask_login import current_user
+        user = g.get("_login_user")
+        if user is None:
+            from flask_login import current_user
 
-        return current_user if current_user and current_user.is_authenticated else None
+            user = current_user._get_current_object()
+        return user if user is not None and user.is_authenticated else None
     except Exception:  # noqa: BLE001 - logging must never fail the request
         return None
 
 
+_second: tuple[int, str] = (-1, "")  # the last whole second formatted, and its text
+
+
+def _stamp(created: float) -> str:
+    """``2026-11-22 04:45:38.123456`` (local time) for a record's time; the date part is reused per second."""
+    global _second
+    whole = int(created)
+    cached = _second
+    if cached[0] != whole:
+        cached = _second = (whole, datetime.fromtimestamp(whole).strftime("%Y-%m-%d %H:%M:%S"))
+    return f"{cached[1]}.{int((created - whole) * 1_000_000):06d}"
+
+
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        stamp = datetime.fromtimestamp(record.created).strftime("%Y-%m-%d %H:%M:%S.%f")
+        stamp = _stamp(record.created)
         message = record.getMessage()
         if record.exc_info:
             message += " " + self.formatException(record.exc_info).replace("\n", " | ")

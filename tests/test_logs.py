@@ -108,6 +108,9 @@ def test_debug_lines_are_dropped_outside_an_app_context(app):
         ('{"client_secret": "s3cr3t-value", "id": 1}', "s3cr3t-value"),
         ("access_token=tok_abcdef123 expires", "tok_abcdef123"),
         ("Password: 'letmein'", "letmein"),
+        ("PASSWD=opensesame", "opensesame"),
+        ("retry with REFRESH_TOKEN: r3fr3sh-abc", "r3fr3sh-abc"),
+        ("header BEARER eyJzdWIiOiIxIn0.sig", "eyJzdWIiOiIxIn0"),
     ],
 )
 def test_secrets_are_scrubbed(app, message, secret):
@@ -117,6 +120,11 @@ def test_secrets_are_scrubbed(app, message, secret):
     [line] = log_lines(app, "Webhooks")
     assert secret not in line
     assert "[redacted]" in line
+
+
+def test_a_line_without_secrets_is_left_as_it_is():
+    line = "Sent async deferred message AbC to http://127.0.0.1:5000/background_process?payload_source=AbC&sig=0f"
+    assert scrub(line) == line
 
 
 def test_tracebacks_stay_on_one_scrubbed_line(app):

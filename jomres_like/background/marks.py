@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 from typing import Any
 
 from . import store
@@ -24,16 +23,17 @@ _KINDS = ("slow", "down")
 DRAINING_GRACE = 5.0
 _DRAINING = "draining"
 _TOUCH_EVERY = 0.5
-_touched: dict[Path, float] = {}
+_touched: dict[str, float] = {}
 
 
-def _path(kind: str, webhook_id: int) -> Path:
-    return store.tasks_dir() / f".{kind}-{int(webhook_id)}"
+def _path(kind: str, webhook_id: int) -> str:
+    # plain strings: every delivery asks for marks, and pathlib costs more than the system calls
+    return f"{store.tasks_dir()}/.{kind}-{int(webhook_id)}"
 
 
 def is_marked(kind: str, webhook_id: int) -> bool:
     """Whether ``webhook_id`` carries the mark ``kind`` (``slow`` or ``down``)."""
-    return _path(kind, webhook_id).exists()
+    return os.path.exists(_path(kind, webhook_id))
 
 
 def _entries(kind: str):
@@ -53,10 +53,13 @@ def marked(kind: str) -> set[int]:
 def _set(kind: str, webhook_id: int, on: bool) -> None:
     path = _path(kind, webhook_id)
     if on:
-        if not path.exists():
-            path.touch(mode=0o600, exist_ok=True)
+        if not os.path.exists(path):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     else:
-        path.unlink(missing_ok=True)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
 
 
 def mark_slow(webhook_id: int) -> None:
@@ -102,7 +105,7 @@ def note_draining(webhook_id: int) -> None:
     try:
         os.utime(path)
     except FileNotFoundError:
-        path.touch(mode=0o600, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def draining() -> set[int]:
