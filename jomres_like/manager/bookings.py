@@ -108,7 +108,10 @@ def booking_edit(property_uid: int, contract_uid: int):
         outcome = attempt(form, lambda: booking_service.modify_booking(booking, form.values()))
         if outcome.ok:
             flash("Booking saved." if outcome.value else "Nothing changed.", "success")
-            return redirect(url_for("manager.booking_view", property_uid=prop.id, contract_uid=booking.id))
+            # the ids from the URL: the committed objects would be loaded again just to read them
+            return redirect(
+                url_for("manager.booking_view", property_uid=property_uid, contract_uid=contract_uid)
+            )
         return page("manager/bookings/form.html", form, outcome.status, prop=prop, booking=booking)
     if not form.is_submitted():
         form.room_uids.data = [room.id for room in booking.rooms]
