@@ -30,8 +30,10 @@ LOCK_SUFFIX = ".lock"
 MAX_TASK_BYTES = 64 * 1024
 
 
-#: JOMRES_TEMP_DIR -> its deferred_tasks folder, once created (every task operation asks for it)
-_made: dict[str, Path] = {}
+#: JOMRES_TEMP_DIR -> (its deferred_tasks folder, when it was last seen to exist); every task operation
+#: asks for it, so the folder is checked at most once a second (and created again if it went away)
+_made: dict[str, tuple[Path, float]] = {}
+RECHECK = 1.0
 
 
 class TaskError(ValueError):
@@ -49,11 +51,13 @@ class TaskBusy(RuntimeError):
 def tasks_dir() -> Path:
     """The folder of pending (and, in development mode, done) task files (created on first use)."""
     root = current_app.config["JOMRES_TEMP_DIR"]
-    path = _made.get(root)
-    if path is None or not path.is_dir():
-        path = Path(root) / "deferred_tasks"
-        (path / FAILED).mkdir(parents=True, exist_ok=True)
-        _made[root] = path
+    now = time.monotonic()
+    path, seen = _made.get(root, (None, 0.0))
+    if path is None or now - seen > RECHECK:
+        if path is None or not (path / FAILED).is_dir():
+            path = Path(root) / "deferred_tasks"
+            (path / FAILED).mkdir(parents=True, exist_ok=True)
+        _made[root] = (path, now)
     return path
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 
 from ..extensions import db
 from ..models import SiteSetting
@@ -31,7 +31,9 @@ def development_mode() -> bool:
     forced = current_app.config.get("JOMRES_DEVELOPMENT")
     if forced is not None:
         return bool(forced)
-    return get_setting(DEVELOPMENT_KEY, "0") == "1"
+    if "jomres_development" not in g:  # read once per request (a delivery asks several times)
+        g.jomres_development = get_setting(DEVELOPMENT_KEY, "0") == "1"
+    return g.jomres_development
 
 
 def development_forced() -> bool:
@@ -42,3 +44,4 @@ def development_forced() -> bool:
 def set_development_mode(enabled: bool) -> None:
     """Switch development mode on or off."""
     set_setting(DEVELOPMENT_KEY, "1" if enabled else "0")
+    g.jomres_development = enabled
