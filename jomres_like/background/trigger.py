@@ -3,6 +3,10 @@
 As in Jomres, the request that raised an event does not wait for the webhook: it writes the GET request to
 ``JOMRES_SELF_URL`` and closes the socket; the app's own ``/background_process`` (another worker thread or
 process) picks the task up. The URL carries an HMAC-SHA256 of the task id under the app's secret key.
+
+The same call, with ``dispatch=<event ids>`` instead of a task id, hands the dispatch of committed events
+(resolving webhooks, writing task files, firing their self-calls) to whichever worker takes the connection:
+the worker that served the page does not have to do it as well (see :mod:`..webhooks.receivers`).
 """
 
 from __future__ import annotations
@@ -43,9 +47,51 @@ def task_url(task_id: str) -> str:
     return f"{current_app.config['JOMRES_SELF_URL']}{PATH}?{query}"
 
 
+_DISPATCH_CONTEXT = b"jomres_like dispatch v1:"
+#: event ids one dispatch self-call may carry
+MAX_DISPATCH_EVENTS = 100
+
+
+def dispatch_signature(ids: str) -> str:
+    """The hex HMAC-SHA256 of a dispatch call's comma-separated event ids (another context than tasks')."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, _DISPATCH_CONTEXT + ids.encode(), hashlib.sha256).hexdigest()
+
+
+def verify_dispatch(ids: str, sig: str) -> bool:
+    """Whether ``sig`` is the signature of the dispatch call for ``ids``, compared in constant time."""
+    if not isinstance(sig, str) or len(sig) != 64:
+        return False
+    return hmac.compare_digest(dispatch_signature(ids).encode(), sig.encode("ascii", "replace"))
+
+
+def fire_dispatch(event_ids: list[int]) -> bool:
+    """Ask the app (any worker) to dispatch these committed events (at most MAX_DISPATCH_EVENTS).
+
+    Returns ``False`` (logged) when the call was not sent; the caller then dispatches them itself.
+    """
+    if not 0 < len(event_ids) <= MAX_DISPATCH_EVENTS:
+        raise ValueError(f"a dispatch call carries 1 to {MAX_DISPATCH_EVENTS} event ids")
+    ids = ",".join(str(int(event_id)) for event_id in event_ids)
+    query = urlencode({"dispatch": ids, "sig": dispatch_signature(ids)})
+    url = f"{current_app.config['JOMRES_SELF_URL']}{PATH}?{query}"
+    if not _send(url):
+        return False
+    log.info("Sent async dispatch of event(s) %s to %s", ids, url)
+    return True
+
+
 def fire(task_id: str) -> bool:
     """Write the self-call for ``task_id`` and return at once; ``False`` (logged) when it was not sent."""
     url = task_url(task_id)
+    if not _send(url, task_id):
+        return False
+    log.info("Sent async deferred message %s to %s", task_id, url)
+    return True
+
+
+def _send(url: str, what: str = "dispatch") -> bool:
+    """Write a GET of ``url`` on a fresh connection to the app and close it without reading the answer."""
     parts = urlsplit(url)
     host = parts.hostname or "127.0.0.1"
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -64,7 +110,6 @@ def fire(task_id: str) -> bool:
             else:
                 sock.sendall(request)
     except OSError as exc:
-        log.warning("Could not send async deferred message %s to %s: %s", task_id, url, exc)
+        log.warning("Could not send async deferred message %s to %s: %s", what, url, exc)
         return False
-    log.info("Sent async deferred message %s to %s", task_id, url)
     return True

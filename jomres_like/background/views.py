@@ -6,6 +6,8 @@ and changes nothing. The answer is short JSON, readable when a developer pastes 
 
 from __future__ import annotations
 
+import re
+
 from flask import jsonify, request
 
 from ..extensions import csrf, db, limiter
@@ -19,7 +21,9 @@ log = get_logger("message_handling")
 @bp.route("/background_process", methods=["GET"])
 @csrf.exempt
 def background_process():
-    """Run the task named by ``payload_source`` if ``sig`` is its signature."""
+    """Run the task named by ``payload_source`` if ``sig`` is its signature (or dispatch events, below)."""
+    if "dispatch" in request.args and "payload_source" not in request.args:
+        return _dispatch(request.args.get("dispatch", ""), request.args.get("sig", ""))
     task_id = request.args.get("payload_source", "")
     sig = request.args.get("sig", "")
     if not store.valid_task_id(task_id):
@@ -38,6 +42,25 @@ def background_process():
             {"status": "error", "message": "The task could not run now; it is kept.", "task": task_id},
         )
     return _reply(status, body)
+
+
+_EVENT_IDS = re.compile(rf"[0-9]{{1,18}}(,[0-9]{{1,18}}){{0,{trigger.MAX_DISPATCH_EVENTS - 1}}}")
+
+
+def _dispatch(ids: str, sig: str):
+    """``?dispatch=<ids>&sig=<hmac>``: dispatch these committed events here (the page's worker asked)."""
+    if not _EVENT_IDS.fullmatch(ids):
+        message = f"dispatch must be up to {trigger.MAX_DISPATCH_EVENTS} comma-separated event ids."
+        return _reply(400, {"status": "error", "message": message})
+    if not trigger.verify_dispatch(ids, sig):
+        log.warning("Refused a dispatch notification with a bad signature")
+        return _reply(403, {"status": "error", "message": "Bad or missing signature."})
+    log.info("Received deferred dispatch notification for event(s) %s", ids)
+    from ..webhooks.dispatch import run_entries
+
+    event_ids = list(dict.fromkeys(int(event_id) for event_id in ids.split(",")))
+    run_entries([("event", event_id) for event_id in event_ids])  # logs failures; the sweeper catches up
+    return _reply(200, {"status": "dispatched", "events": event_ids})
 
 
 @limiter.request_filter

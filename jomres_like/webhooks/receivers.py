@@ -3,9 +3,11 @@
 ``signals.event_raised`` appends the event to the session's buffer. SQLAlchemy's ``after_commit`` moves the
 buffer to the app context (``g``); a rollback drops it. At the end of a request (``after_request``, so
 redirects and error replies count) the entries are handed to this process's dispatcher threads
-(:mod:`..background.handoff`), or sent inside the request when an immediate webhook exists. Outside a request
-(CLI, sweeper) they start when the app context ends. Nothing here raises into the request: a failure is
-logged and the sweeper dispatches the event from the outbox later.
+(:mod:`..background.handoff`) or, when those are all busy, the dispatch of the events to the app by a
+self-call that any worker takes (:func:`hand_over`); everything is sent inside the request when an
+immediate webhook exists.
+Outside a request (CLI, sweeper) they start when the app context ends. Nothing here raises into the
+request: a failure is logged and the sweeper dispatches the event from the outbox later.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event as sa_event
 from sqlalchemy import exists, select
 
-from ..background.handoff import submit
+from ..background import trigger
+from ..background.handoff import idle, submit
 from ..extensions import db
 from ..logs import get_logger
 from ..models import Webhook
@@ -58,6 +61,23 @@ def _immediate_webhooks_exist() -> bool:
     )
 
 
+def hand_over(entries: list[tuple]) -> list[tuple]:
+    """Send the dispatch of the committed events to the app by self-call; return what stays here.
+
+    Any worker may take the call, so the worker that served the page (often busy with the next ones, since a
+    browser keeps its connection there) does not also resolve webhooks, write task files and fire their
+    self-calls. Events whose call could not be sent, and the other entries (a test event or a redelivery,
+    whose task file is written already), are left to this process's dispatcher threads.
+    """
+    events = [entry for entry in entries if entry[0] == "event"]
+    local = [entry for entry in entries if entry[0] != "event"]
+    for start in range(0, len(events), trigger.MAX_DISPATCH_EVENTS):
+        chunk = events[start : start + trigger.MAX_DISPATCH_EVENTS]
+        if not trigger.fire_dispatch([entry[1] for entry in chunk]):
+            local.extend(chunk)
+    return local
+
+
 def start_outbox(app: Flask, entries: list[tuple]) -> None:
     """Start ``entries`` in a fresh app context (used once the response has gone)."""
     try:
@@ -93,7 +113,10 @@ def init_app(app: Flask) -> None:
             return response
         threads = int(app.config.get("JOMRES_DISPATCH_THREADS", 0 if app.testing else 2) or 0)
         if threads > 0:
-            submit(lambda: start_outbox(app, entries), threads)
+            # this process's dispatcher threads when one is free; otherwise any worker, by self-call
+            local = entries if idle(threads) else hand_over(entries)
+            if local:
+                submit(lambda: start_outbox(app, local), threads)
         else:
             response.call_on_close(lambda: start_outbox(app, entries))
         return response
