@@ -22,6 +22,7 @@ import requests
 import urllib3
 from flask import current_app, has_app_context
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from requests.utils import DEFAULT_CA_BUNDLE_PATH, get_encoding_from_headers
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -292,14 +293,16 @@ def _open(session: requests.Session, method: str, url: str, body: bytes | None, 
     if type(session) is requests.Session and session.auth is None and not kwargs:
         adapter = session.get_adapter(url)
         if isinstance(adapter, GuardedAdapter):
-            return _urlopen(adapter, method, url, body, {**session.headers, **(headers or {})}, timeout)
+            merged = CaseInsensitiveDict(session.headers)  # as requests merges them: ours win, any case
+            merged.update(headers or {})
+            return _urlopen(adapter, method, url, body, merged, timeout)
     response = session.request(method, url, data=body, headers=headers, timeout=timeout,
                                allow_redirects=False, stream=True, **kwargs)
     return _Answer(response.raw, response.status_code, response.reason or "", response.headers,
                    response.encoding, response.close)
 
 
-def _urlopen(adapter: GuardedAdapter, method: str, url: str, body: bytes | None, headers: dict,
+def _urlopen(adapter: GuardedAdapter, method: str, url: str, body: bytes | None, headers: Mapping[str, str],
              timeout: tuple[float, float]) -> _Answer:
     """One request through ``adapter``'s pool, its errors raised as ``requests`` raises them."""
     try:

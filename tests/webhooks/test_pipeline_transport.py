@@ -16,7 +16,7 @@ class KeepAliveReceiver:
     def __init__(self):
         self.ports: list[int] = []
         self.cookies: list[str | None] = []
-        self.requests: list[tuple[dict, bytes]] = []
+        self.requests: list[tuple[list, bytes]] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -27,7 +27,7 @@ class KeepAliveReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 outer.ports.append(self.client_address[1])
                 outer.cookies.append(self.headers.get("Cookie"))
-                outer.requests.append((dict(self.headers), body))
+                outer.requests.append((self.headers.items(), body))  # duplicates kept
                 answer = b"x" * (2 * http.MAX_RESPONSE_BYTES) if self.path == "/big" else b"ok"
                 self.send_response(200)
                 self.send_header("Set-Cookie", "tracker=abc; Path=/")
@@ -88,13 +88,15 @@ def test_the_request_leaves_as_built_on_a_reused_connection(app, receiver):
     body = b'{"event":"booking_modified","data":{"note":"\xc3\xa9"}}'
     with app.app_context():
         session = http.webhook_session(105)
-        headers = {"Content-Type": "application/json", "webhook-id": "msg_1"}
+        headers = {"Content-Type": "application/json", "webhook-id": "msg_1", "user-agent": "ours"}
         http.post(receiver.url, body, headers, session=session)
-    headers, received = receiver.requests[0]
+    items, received = receiver.requests[0]
+    headers = dict(items)
     assert received == body
     assert headers["Content-Type"] == "application/json" and headers["webhook-id"] == "msg_1"
     assert headers["Content-Length"] == str(len(body))
-    assert headers["User-Agent"] == http.USER_AGENT
+    agents = [value for name, value in items if name.lower() == "user-agent"]
+    assert agents == ["ours"]  # one User-Agent, the caller's, whatever the case of its name
 
 
 def test_an_answer_cut_at_the_cap_does_not_leave_its_rest_on_a_reused_connection(app, receiver):
