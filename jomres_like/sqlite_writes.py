@@ -117,9 +117,9 @@ def _after_fork() -> None:
     _held.clear()
 
 
-os.register_at_fork(after_in_child=_after_fork)
 #: id of a DBAPI connection -> the lock it holds (sqlite3 connections take no weak references)
 _held: dict[int, WriterLock] = {}
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def _lock_for(engine: Engine) -> WriterLock | None:

@@ -75,7 +75,7 @@ def fire_dispatch(event_ids: list[int]) -> bool:
     ids = ",".join(str(int(event_id)) for event_id in event_ids)
     query = urlencode({"dispatch": ids, "sig": dispatch_signature(ids)})
     url = f"{current_app.config['JOMRES_SELF_URL']}{PATH}?{query}"
-    if not _send(url):
+    if not _send(url, f"dispatch of event(s) {ids}"):
         return False
     log.info("Sent async dispatch of event(s) %s to %s", ids, url)
     return True
@@ -84,13 +84,13 @@ def fire_dispatch(event_ids: list[int]) -> bool:
 def fire(task_id: str) -> bool:
     """Write the self-call for ``task_id`` and return at once; ``False`` (logged) when it was not sent."""
     url = task_url(task_id)
-    if not _send(url, task_id):
+    if not _send(url, f"deferred message {task_id}"):
         return False
     log.info("Sent async deferred message %s to %s", task_id, url)
     return True
 
 
-def _send(url: str, what: str = "dispatch") -> bool:
+def _send(url: str, what: str) -> bool:
     """Write a GET of ``url`` on a fresh connection to the app and close it without reading the answer."""
     parts = urlsplit(url)
     host = parts.hostname or "127.0.0.1"
@@ -110,6 +110,6 @@ def _send(url: str, what: str = "dispatch") -> bool:
             else:
                 sock.sendall(request)
     except OSError as exc:
-        log.warning("Could not send async deferred message %s to %s: %s", what, url, exc)
+        log.warning("Could not send async %s to %s: %s", what, url, exc)
         return False
     return True

@@ -5,9 +5,8 @@ buffer to the app context (``g``); a rollback drops it. At the end of a request 
 redirects and error replies count) the entries are handed to this process's dispatcher threads
 (:mod:`..background.handoff`) or, when those are all busy, the dispatch of the events to the app by a
 self-call that any worker takes (:func:`hand_over`); everything is sent inside the request when an
-immediate webhook exists.
-Outside a request (CLI, sweeper) they start when the app context ends. Nothing here raises into the
-request: a failure is logged and the sweeper dispatches the event from the outbox later.
+immediate webhook exists. Outside a request (CLI, sweeper) they start when the app context ends. Nothing
+here raises into the request: a failure is logged and the sweeper dispatches the event from the outbox.
 """
 
 from __future__ import annotations
