@@ -24,45 +24,49 @@ from ..logs import get_logger
 PATH = "/background_process"
 CONNECT_TIMEOUT = 2.0
 _SIG_CONTEXT = b"jomres_like background_process v1:"
+_DISPATCH_CONTEXT = b"jomres_like dispatch v1:"
+#: event ids one dispatch self-call may carry
+MAX_DISPATCH_EVENTS = 100
 
 log = get_logger("Core")
 
 
+def _sign(context: bytes, text: str) -> str:
+    """The hex HMAC-SHA256 of ``text`` in ``context`` (tasks and dispatch calls never share a signature)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, context + text.encode(), hashlib.sha256).hexdigest()
+
+
+def _matches(expected: str, sig: str) -> bool:
+    if not isinstance(sig, str) or len(sig) != 64:
+        return False
+    return hmac.compare_digest(expected.encode(), sig.encode("ascii", "replace"))
+
+
 def signature(task_id: str) -> str:
     """The hex HMAC-SHA256 of ``task_id`` under the app's secret key."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, _SIG_CONTEXT + task_id.encode(), hashlib.sha256).hexdigest()
+    return _sign(_SIG_CONTEXT, task_id)
 
 
 def verify(task_id: str, sig: str) -> bool:
     """Whether ``sig`` is the signature of ``task_id``, compared in constant time."""
-    if not isinstance(sig, str) or len(sig) != 64:
-        return False
-    return hmac.compare_digest(signature(task_id).encode(), sig.encode("ascii", "replace"))
+    return _matches(signature(task_id), sig)
+
+
+def dispatch_signature(ids: str) -> str:
+    """The hex HMAC-SHA256 of a dispatch call's comma-separated event ids."""
+    return _sign(_DISPATCH_CONTEXT, ids)
+
+
+def verify_dispatch(ids: str, sig: str) -> bool:
+    """Whether ``sig`` is the signature of the dispatch call for ``ids``, compared in constant time."""
+    return _matches(dispatch_signature(ids), sig)
 
 
 def task_url(task_id: str) -> str:
     """The full ``/background_process`` URL of a task, as logged and as a developer pastes it."""
     query = urlencode({"payload_source": task_id, "sig": signature(task_id)})
     return f"{current_app.config['JOMRES_SELF_URL']}{PATH}?{query}"
-
-
-_DISPATCH_CONTEXT = b"jomres_like dispatch v1:"
-#: event ids one dispatch self-call may carry
-MAX_DISPATCH_EVENTS = 100
-
-
-def dispatch_signature(ids: str) -> str:
-    """The hex HMAC-SHA256 of a dispatch call's comma-separated event ids (another context than tasks')."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, _DISPATCH_CONTEXT + ids.encode(), hashlib.sha256).hexdigest()
-
-
-def verify_dispatch(ids: str, sig: str) -> bool:
-    """Whether ``sig`` is the signature of the dispatch call for ``ids``, compared in constant time."""
-    if not isinstance(sig, str) or len(sig) != 64:
-        return False
-    return hmac.compare_digest(dispatch_signature(ids).encode(), sig.encode("ascii", "replace"))
 
 
 def fire_dispatch(event_ids: list[int]) -> bool:
