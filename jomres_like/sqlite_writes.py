@@ -50,9 +50,8 @@ class WriterLock:
 
     def _fd(self) -> int:
         fd = getattr(self.local, "fd", None)
-        if fd is None or self.local.pid != os.getpid():  # an inherited descriptor shares the parent's lock
+        if fd is None:  # a forked child gets new locks (_after_fork): no descriptor is shared with the parent
             fd = self.local.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self.local.pid = os.getpid()
         return fd
 
     def acquire(self, wait: float = WAIT) -> bool:

@@ -82,3 +82,23 @@ def test_a_thread_already_holding_the_lock_takes_it_again_at_once(engine):
         lock.release()
         first.commit()
     assert lock.owner is None and lock.depth == 0
+
+
+def test_a_forked_child_waits_for_the_parent_and_then_writes(engine, tmp_path):
+    """The child gets locks of its own (no descriptor shared with the parent), so the parent's hold counts."""
+    import os
+
+    lock = sqlite_writes._lock_for(engine)
+    assert lock.acquire()  # the parent holds the file lock, through this thread's descriptor
+    result = tmp_path / "child.txt"
+    pid = os.fork()
+    if pid == 0:  # the child: fresh locks; it must not get in while the parent holds it
+        try:
+            child_lock = sqlite_writes._lock_for(engine)
+            held_by_parent = not child_lock.acquire(wait=0.2)
+            result.write_text(f"{child_lock is not lock} {held_by_parent}")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    lock.release()
+    assert result.read_text() == "True True"

@@ -50,11 +50,15 @@ def marked(kind: str) -> set[int]:
     return {webhook_id for webhook_id, _entry in _entries(kind)}
 
 
+def _touch(path: str) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def _set(kind: str, webhook_id: int, on: bool) -> None:
     path = _path(kind, webhook_id)
     if on:
         if not os.path.exists(path):
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            _touch(path)
     else:
         try:
             os.unlink(path)
@@ -105,7 +109,7 @@ def note_draining(webhook_id: int) -> None:
     try:
         os.utime(path)
     except FileNotFoundError:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        _touch(path)
 
 
 def draining() -> set[int]:

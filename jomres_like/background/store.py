@@ -124,15 +124,6 @@ def write_tasks(tasks: list[dict[str, Any]], failed: bool = False) -> list[Path]
     return [path for path, _tmp, _fd in written]
 
 
-def find_task(task_id: str) -> tuple[Path, bool] | None:
-    """Return ``(path, failed)`` of the task's file, or ``None`` when there is none."""
-    for failed in (False, True):
-        path = _path(task_id, failed)
-        if path.is_file():
-            return path, failed
-    return None
-
-
 def _read_regular(path: Path) -> bytes | None:
     """The first MAX_TASK_BYTES + 1 bytes of ``path`` if it is a regular file, else ``None``."""
     try:
@@ -216,17 +207,6 @@ def task_ids(failed: bool = False) -> list[str]:
     return [task_id for task_id, _mtime in task_files(failed)]
 
 
-def task_age(task_id: str) -> float:
-    """Seconds since the task's file was last written (0 when it is gone)."""
-    found = find_task(task_id)
-    if found is None:
-        return 0.0
-    try:
-        return max(0.0, time.time() - found[0].stat().st_mtime)
-    except FileNotFoundError:
-        return 0.0
-
-
 def _lock_path(task_id: str) -> Path:
     return _path(task_id).with_name(task_id + LOCK_SUFFIX)
 
@@ -257,34 +237,35 @@ def is_locked(task_id: str) -> bool:
     return _lock_path(task_id).exists()
 
 
-def remove_stale_locks(stale_after: float) -> int:
-    """Remove claim files left by a dead process whose task is gone; return how many."""
-    removed = 0
-    with os.scandir(tasks_dir()) as entries:
-        names = [entry.name for entry in entries if entry.name.endswith(LOCK_SUFFIX)]
-    for name in names:
-        task_id = name[: -len(LOCK_SUFFIX)]
-        if valid_task_id(task_id) and not _path(task_id).exists() and lock_is_stale(task_id, stale_after):
-            _lock_path(task_id).unlink(missing_ok=True)
-            removed += 1
-    return removed
+def remove_leftovers(stale_after: float, temporaries_after: float = 60.0) -> int:
+    """Remove what dead processes left; return how many files went.
 
-
-def remove_stale_temporaries(older_than: float = 60.0) -> int:
-    """Remove temporary files a crash left in the middle of a write (never renamed); return how many."""
+    That is claim files of tasks that are gone, and temporaries of writes that never reached their rename
+    (older than ``temporaries_after`` seconds, so no write in progress loses its file). One listing of each
+    folder serves both.
+    """
     removed = 0
-    cutoff = time.time() - older_than
-    for folder in (tasks_dir(), failed_dir()):
+    cutoff = time.time() - temporaries_after
+    for folder, claims in ((tasks_dir(), True), (failed_dir(), False)):  # claims live beside pending tasks
         with os.scandir(folder) as entries:
             for entry in entries:
-                if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
-                    continue
-                try:
-                    if entry.stat().st_mtime < cutoff:
-                        os.unlink(entry.path)
+                name = entry.name
+                if claims and name.endswith(LOCK_SUFFIX):
+                    task_id = name[: -len(LOCK_SUFFIX)]
+                    if (
+                        valid_task_id(task_id)
+                        and not _path(task_id).exists()
+                        and lock_is_stale(task_id, stale_after)
+                    ):
+                        _lock_path(task_id).unlink(missing_ok=True)
                         removed += 1
-                except FileNotFoundError:
-                    continue
+                elif name.startswith(".") and name.endswith(".tmp"):
+                    try:
+                        if entry.stat().st_mtime < cutoff:
+                            os.unlink(entry.path)
+                            removed += 1
+                    except FileNotFoundError:
+                        continue
     return removed
 
 

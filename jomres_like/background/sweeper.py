@@ -214,8 +214,7 @@ def sweep_once(inline: bool = False, limit: int = BATCH) -> dict[str, int]:
     from . import trigger
     from .runner import run_task
 
-    store.remove_stale_locks(_stale_after())
-    store.remove_stale_temporaries()
+    store.remove_leftovers(_stale_after())
     events, written = sweep_outbox(limit, start=not inline)
     due = written + [task_id for task_id in due_tasks(limit) if task_id not in written]
     ran = 0

@@ -67,5 +67,18 @@ def test_temporaries_left_by_a_crash_are_removed_once_old(app, tasks_dir):
     keep.write_text("x")
     os.utime(keep, (time.time() - 120, time.time() - 120))
     with app.app_context():
-        assert store.remove_stale_temporaries(older_than=60) == 1
+        assert store.remove_leftovers(stale_after=60, temporaries_after=60) == 1
     assert not old.exists() and fresh.exists() and keep.exists()
+
+
+def test_claims_of_gone_tasks_are_removed_once_stale(app, tasks_dir):
+    with app.app_context():
+        dead, live, pending = (store.new_task_id() for _ in range(3))
+        store.write_task(_task(pending))
+    (tasks_dir / f"{dead}.lock").write_text("999999999")  # its worker was killed, its task is done
+    (tasks_dir / f"{live}.lock").write_text(str(os.getpid()))  # a worker of ours still holds it
+    (tasks_dir / f"{pending}.lock").write_text("999999999")  # its task waits: the next claimant breaks it
+    with app.app_context():
+        assert store.remove_leftovers(stale_after=60) == 1
+    left = sorted(path.name for path in tasks_dir.glob("*.lock"))
+    assert left == sorted([f"{live}.lock", f"{pending}.lock"])
