@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import once
 from ..extensions import limiter
 from ..logs import get_logger
 from ..services.users import authenticate
@@ -70,5 +71,6 @@ def login():
 def logout():
     """Log out (a POST, so that a link elsewhere cannot log people out)."""
     logout_user()
+    once.forget()  # a secret waiting for its page is not the next user's
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))

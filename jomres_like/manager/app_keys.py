@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import once
 from ..extensions import db
 from ..oauth import keys
 from ..services import NotFound, ServiceError
@@ -56,7 +57,7 @@ def app_keys():
 
 @bp.route("/app-keys/new", methods=["GET", "POST"])
 def app_key_new():
-    """Create an app key and show its secret once."""
+    """Create an app key; its secret is shown once, on the page the POST redirects to."""
     form = AppKeyForm().limit_scopes(current_user)
     if form.validate_on_submit():
         try:
@@ -66,8 +67,24 @@ def app_key_new():
             attach_errors(form, error)
         else:
             db.session.commit()
-            return render_template("manager/app_keys/secret.html", key=key, secret=secret), 201
+            once.keep("app_key", key.id, secret)
+            return redirect(url_for("manager.app_key_secret", key_id=key.id), code=303)
     return page("manager/app_keys/form.html", form, key=None)
+
+
+@bp.route("/app-keys/<int:key_id>/secret")
+def app_key_secret(key_id: int):
+    """The client secret of a key just created, once; a reload finds it gone and says so."""
+    key = _key(key_id)
+    held = once.take("app_key", key.id)
+    if held is None:
+        flash(f"The client secret of {key.name} was shown only once and is stored hashed. "
+              "Delete the key and create a new one if it was lost.", "warning")
+        return redirect(url_for("manager.app_keys"))
+    response = current_app.make_response(
+        render_template("manager/app_keys/secret.html", key=key, secret=held["secret"]))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/app-keys/<int:key_id>/edit", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from .. import signals
+from .. import once, signals
 from ..extensions import db
 from ..models import WebhookDelivery
 from ..services import ValidationError
@@ -45,7 +45,7 @@ def webhook_list():
 
 
 def webhook_new():
-    """Create a webhook; its signing secret is shown once, on the answer to the POST."""
+    """Create a webhook; its signing secret is shown once, on the page the POST redirects to."""
     service.check_can_manage(current_user)
     form = webhook_form()
     if form.validate_on_submit():
@@ -57,7 +57,7 @@ def webhook_new():
         else:
             db.session.commit()
             flash("Webhook created.", "success")
-            return _render("secret.html", webhook=webhook, secret=secret, created=True)
+            return _show_secret(webhook, secret, created=True)
     return _render("form.html", status=422 if form.errors or form.form_errors else 200, form=form,
                    webhook=None)
 
@@ -81,8 +81,10 @@ def webhook_edit(webhook_id: int):
 
 
 def webhook_delete(webhook_id: int):
-    """Delete a webhook and its delivery history."""
+    """Ask, then delete a webhook and its delivery history (the GET shows what will go)."""
     webhook = service.get_webhook(current_user, webhook_id)
+    if request.method == "GET":
+        return _render("delete.html", webhook=webhook, deliveries=service.delivery_count(webhook))
     service.delete_webhook(webhook)
     db.session.commit()
     flash("Webhook deleted.", "success")
@@ -115,7 +117,23 @@ def webhook_rotate(webhook_id: int):
     secret = service.rotate_secret(webhook)
     db.session.commit()
     flash("New signing secret generated; the previous one keeps signing for 24 hours.", "success")
-    return _render("secret.html", webhook=webhook, secret=secret, created=False)
+    return _show_secret(webhook, secret, created=False)
+
+
+def _show_secret(webhook, secret: str, created: bool):
+    once.keep("webhook", webhook.id, secret, created=created)
+    return redirect(url_for(ep("webhook_secret"), webhook_id=webhook.id), code=303)
+
+
+def webhook_secret(webhook_id: int):
+    """The signing secret just created or rotated, once; a reload finds it gone and says how to get one."""
+    webhook = service.get_webhook(current_user, webhook_id)
+    held = once.take("webhook", webhook.id)
+    if held is None:
+        flash("The signing secret was shown only once. Use \"Rotate signing secret\" on the webhook's page "
+              "to get a new one.", "warning")
+        return redirect(url_for(ep("webhook_edit"), webhook_id=webhook.id))
+    return _render("secret.html", webhook=webhook, secret=held["secret"], created=held.get("created"))
 
 
 def webhook_deliveries(webhook_id: int):
@@ -149,10 +167,11 @@ ROUTES = (
     ("webhooks", "/webhooks", webhook_list, ("GET",)),
     ("webhook_new", "/webhooks/new", webhook_new, ("GET", "POST")),
     ("webhook_edit", "/webhooks/<int:webhook_id>/edit", webhook_edit, ("GET", "POST")),
-    ("webhook_delete", "/webhooks/<int:webhook_id>/delete", webhook_delete, ("POST",)),
+    ("webhook_delete", "/webhooks/<int:webhook_id>/delete", webhook_delete, ("GET", "POST")),
     ("webhook_toggle", "/webhooks/<int:webhook_id>/toggle", webhook_toggle, ("POST",)),
     ("webhook_test", "/webhooks/<int:webhook_id>/test", webhook_test, ("POST",)),
     ("webhook_rotate", "/webhooks/<int:webhook_id>/rotate", webhook_rotate, ("POST",)),
+    ("webhook_secret", "/webhooks/<int:webhook_id>/secret", webhook_secret, ("GET",)),
     ("webhook_deliveries", "/webhooks/<int:webhook_id>/deliveries", webhook_deliveries, ("GET",)),
     ("delivery_redeliver", "/webhooks/deliveries/<int:delivery_id>/redeliver", delivery_redeliver, ("POST",)),
     ("webhook_catalogue", "/webhooks/events", webhook_catalogue, ("GET",)),

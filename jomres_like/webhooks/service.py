@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, func, select
 
 from .. import crypto, signals
 from ..background import marks
@@ -312,6 +312,12 @@ def redeliver(user: User, delivery_id: int) -> WebhookDelivery:
 
 
 # ---- Reading --------------------------------------------------------------------------------------------
+
+
+def delivery_count(webhook: Webhook) -> int:
+    """How many deliveries ``webhook`` has on record."""
+    return db.session.scalar(
+        select(func.count(WebhookDelivery.id)).where(WebhookDelivery.webhook_id == webhook.id)) or 0
 
 
 def deliveries_query(webhook: Webhook) -> Select:

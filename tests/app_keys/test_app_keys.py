@@ -34,8 +34,12 @@ def _create(client, name="PMS", scopes=("bookings_get", "webhooks_get")):
     return client.post("/manager/app-keys/new", data={"name": name, "scopes": list(scopes)})
 
 
-def _shown(response) -> tuple[str, str]:
-    html = response.get_data(as_text=True)
+def _shown(client, response) -> tuple[str, str]:
+    """The client id and secret on the page the creating POST redirected ``client`` to."""
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    html = page.get_data(as_text=True)
     client_id = re.search(r"<dt>Client id</dt><dd><code>([^<]+)</code>", html).group(1)
     secret = re.search(r"<code data-secret>([^<]+)</code>", html).group(1)
     return client_id, secret
@@ -49,8 +53,11 @@ def manager(make_user, login):
 
 def test_new_key_shows_the_secret_once_and_stores_it_hashed(app, manager):
     response = _create(manager)
-    assert response.status_code == 201
-    client_id, secret = _shown(response)
+    client_id, secret = _shown(manager, response)
+    again = manager.get(response.headers["Location"])  # a reload: gone, and the key is not created twice
+    assert again.status_code == 302 and again.headers["Location"].endswith("/manager/app-keys")
+    listing = manager.get("/manager/app-keys").get_data(as_text=True)
+    assert "shown only once" in listing and secret not in listing
     [key] = _keys(app)
     assert key.client_id == client_id and key.scopes == ["webhooks_get", "bookings_get"]
     assert secret not in key.secret_hash
@@ -82,7 +89,7 @@ def test_no_scope_is_a_form_error(app, manager):
 
 
 def test_edit_scopes_narrows_live_tokens(app, manager):
-    client_id, secret = _shown(_create(manager))
+    client_id, secret = _shown(manager, _create(manager))
     token = _token(manager, client_id, secret).json["access_token"]
     key = _keys(app)[0]
     response = manager.post(
@@ -97,7 +104,7 @@ def test_edit_scopes_narrows_live_tokens(app, manager):
 
 
 def test_expire_tokens_then_delete(app, manager):
-    client_id, secret = _shown(_create(manager))
+    client_id, secret = _shown(manager, _create(manager))
     token = _token(manager, client_id, secret).json["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     key = _keys(app)[0]

@@ -136,7 +136,11 @@ def test_webhook_with_basic_auth_shows_its_secret_once(manager_page, receiver, s
     secret, number = create_webhook(page, receiver.url_for(RECEIVER_PATH), "secret once")
     assert re.fullmatch(r"whsec_[A-Za-z0-9+/=]{20,}", secret)
     shoot(page, "webhook_secret")
-    anchor(page, "Back to webhooks").click()
+    page.reload()  # the secret's page again: gone, and no second webhook
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == f"Edit webhook #{number}"
+    assert "shown only once" in page.locator("main").inner_text() and secret not in page.content()
+    account_menu(page, "Webhooks")
     row = page.locator("tbody tr", has_text="secret once")
     assert row.count() == 1 and "basic" in row.inner_text()
     assert secret not in page.content()
@@ -202,7 +206,9 @@ def test_app_key_secret_is_shown_exactly_once(manager_page, shoot):
     client_id = page.locator("dd code").first.inner_text().strip()
     assert len(secret) >= 20 and client_id and secret != client_id
     shoot(page, "app_key_secret")
-    anchor(page, "Back to App Key Management").click()
+    page.reload()  # the secret's page again: gone, and no second key
+    page.wait_for_load_state()
+    assert "shown only once" in page.locator("main").inner_text() and secret not in page.content()
     row = page.locator("tbody tr", has_text="channel manager")
     assert row.count() == 1 and client_id in row.inner_text()
     assert secret not in page.content()

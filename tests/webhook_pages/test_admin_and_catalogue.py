@@ -24,7 +24,8 @@ def test_administrator_manages_site_wide_webhooks(app, client, login, people, ma
     response = client.post("/admin/webhooks/new", data={
         "url": URL, "description": "Site audit", "auth_method": "none", "mode": "deferred", "enabled": "y",
         "wait_for_confirmation": "y"})
-    assert response.status_code == 200 and "whsec_" in response.get_data(as_text=True)
+    assert response.status_code == 303
+    assert "whsec_" in client.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         webhook = db.session.query(Webhook).filter_by(description="Site audit").one()
         assert webhook.owner_id is None

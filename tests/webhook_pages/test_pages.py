@@ -53,16 +53,23 @@ def test_new_webhook_shows_secret_once_and_never_again(app, client, login, peopl
                  "auth_oauth-client_secret"):
         assert f'name="{name}"' in page  # every method's fieldset, no JavaScript needed
     response = client.post("/manager/webhooks/new", data=form_data())
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    assert response.status_code == 303  # Post/Redirect/Get: a reload never creates a second webhook
+    shown = client.get(response.headers["Location"])
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    html = shown.get_data(as_text=True)
     secret = re.search(r"whsec_[A-Za-z0-9+/=]+", html).group(0)
-    assert response.headers["Cache-Control"] == "no-store"
-    assert "pw-Very-Secret-1" not in html
+    assert "Webhook created" in html and "pw-Very-Secret-1" not in html
+    assert secret not in client.get_cookie("session").value  # held encrypted until shown
     with app.app_context():
         webhook = db.session.query(Webhook).one()
         assert webhook.owner.username == "mgr" and webhook.auth_method == "basic"
         assert webhook.events == ["booking_added", "booking_cancelled"]
         webhook_id = webhook.id
+    again = client.get(response.headers["Location"])
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/webhooks/{webhook_id}/edit")
+    assert "shown only once" in client.get(again.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Webhook).count() == 1
     for url in ("/manager/webhooks", f"/manager/webhooks/{webhook_id}/edit",
                 f"/manager/webhooks/{webhook_id}/deliveries"):
         page = client.get(url).get_data(as_text=True)
@@ -141,7 +148,15 @@ def test_toggle_disables_and_reenables_clearing_the_reason(app, client, login, m
 def test_delete_removes_the_webhook(app, client, login, make_webhook, make_delivery):
     webhook_id, _ = make_webhook("mgr")
     make_delivery(webhook_id)
+    make_delivery(webhook_id)
     login("mgr")
+    listing = client.get("/manager/webhooks").get_data(as_text=True)
+    assert f'href="/manager/webhooks/{webhook_id}/delete"' in listing  # a link to the question, not a POST
+    question = client.get(f"/manager/webhooks/{webhook_id}/delete")
+    html = question.get_data(as_text=True)
+    assert question.status_code == 200 and f"Delete webhook #{webhook_id}?" in html
+    assert "Its 2 deliveries" in html and 'method="post"' in html
+    assert stored(app, webhook_id) is not None  # asking deletes nothing
     response = client.post(f"/manager/webhooks/{webhook_id}/delete")
     assert response.status_code == 302 and response.headers["Location"].endswith("/manager/webhooks")
     assert stored(app, webhook_id) is None
@@ -164,8 +179,9 @@ def test_rotate_shows_the_new_secret_once(app, client, login, make_webhook):
     webhook_id, old = make_webhook("mgr")
     login("mgr")
     response = client.post(f"/manager/webhooks/{webhook_id}/rotate")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "24 hours" in html
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "New signing secret" in html and "24 hours" in html
     new = re.search(r"whsec_[A-Za-z0-9+/=]+", html).group(0)
     assert new != old and old not in html
     assert new not in client.get(f"/manager/webhooks/{webhook_id}/edit").get_data(as_text=True)
