@@ -132,7 +132,9 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
     if not config["SQLALCHEMY_DATABASE_URI"]:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(instance_path) / 'jomres_like.db'}"
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        # a connection for every thread that may want one (gunicorn's, the dispatchers', the sweeper): with
+        # fewer, connections beyond the pool are closed after each use and the next one opens the file again
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}, "pool_size": 16}
     if not config["JOMRES_SELF_URL"]:
         config["JOMRES_SELF_URL"] = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     config["JOMRES_SELF_URL"] = config["JOMRES_SELF_URL"].rstrip("/")

@@ -121,8 +121,8 @@ def modify_booking(booking: Booking, values: dict[str, Any]) -> dict:
         new["special_reqs"] = require_text(
             values["special_reqs"], "special_reqs", "Special requests", 5000, False
         )
-    if values.get("guest_uid") not in (None, ""):
-        new["guest_id"] = _resolve_guest(prop, {"guest_uid": values["guest_uid"]}).id
+    if values.get("guest_uid") not in (None, "") and str(values["guest_uid"]) != str(booking.guest_id):
+        new["guest_id"] = _resolve_guest(prop, {"guest_uid": values["guest_uid"]}).id  # a new guest
     total = new.get("contract_total", booking.contract_total)
     if new.get("deposit_required", booking.deposit_required) > total:
         raise ValidationError("The deposit cannot exceed the total.", field="deposit_required")

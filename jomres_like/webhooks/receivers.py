@@ -54,10 +54,12 @@ def take_outbox() -> list[tuple]:
     return g.pop(OUTBOX_KEY, None) or []
 
 
+# Built once: asked after every request that raised an event.
+_IMMEDIATE_EXIST = select(exists().where(Webhook.enabled.is_(True), Webhook.mode == "immediate"))
+
+
 def _immediate_webhooks_exist() -> bool:
-    return bool(
-        db.session.scalar(select(exists().where(Webhook.enabled.is_(True), Webhook.mode == "immediate")))
-    )
+    return bool(db.session.scalar(_IMMEDIATE_EXIST))
 
 
 def hand_over(entries: list[tuple]) -> list[tuple]:

@@ -70,6 +70,16 @@ def test_modify_booking_with_the_same_rooms_raises_nothing(booking, rooms, event
     assert events.rows() == []
 
 
+def test_modify_booking_keeps_its_guest_even_once_deleted(booking, events):
+    """A form posts the booking's own guest back: unchanged, it is neither looked up nor refused."""
+    booking.guest.deleted = True
+    changes = service.modify_booking(booking, {"guest_uid": str(booking.guest_id), "special_reqs": "Late"})
+    assert changes == {"special_reqs": ["", "Late"]}
+    with pytest.raises(ValidationError) as raised:  # another guest is still looked up
+        service.modify_booking(booking, {"guest_uid": booking.guest_id + 1000})
+    assert "guest_uid" in raised.value.errors
+
+
 def test_modify_booking_may_overlap_itself(booking, events):
     changes = service.modify_booking(booking, {"arrival": days(6), "departure": days(9)})
     assert changes == {"arrival": [days(5).isoformat(), days(6).isoformat()],
