@@ -62,7 +62,10 @@ class _ContextFilter(logging.Filter):
         record.jomres_url = "-"
         if has_request_context():
             record.jomres_request = g.get("request_id") or "-"
-            record.jomres_url = request.url
+            url = g.get("jomres_url")
+            if url is None:  # built once per request, not per line
+                url = g.jomres_url = request.url
+            record.jomres_url = url
             user = g.get("jomres_actor") or _login_user()
             if user is not None:
                 record.jomres_user = user.username
@@ -176,6 +179,9 @@ def configure_logging(app: Flask) -> None:
     """Attach a size-rotated file handler per channel under ``JOMRES_LOG_DIR``."""
     log_dir = Path(app.config["JOMRES_LOG_DIR"])
     log_dir.mkdir(parents=True, exist_ok=True)
+    # The line format names no caller: the standard library's own switch (its "Optimization" section)
+    # spares every record a walk up the stack to find one.
+    logging._srcfile = None
     for channel in CHANNELS:
         logger = get_logger(channel)
         logger.setLevel(logging.DEBUG)
