@@ -1,14 +1,23 @@
-"""Room availability: no room is booked twice, nor booked while blacked out."""
+"""Room availability: no room booked twice or while blacked out; which bookings are still current."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 
 from ..extensions import db
 from ..models import BlackBooking, Booking, Property, Room, black_booking_rooms, booking_rooms
+from ..timeutil import utcnow
 from . import Conflict, ValidationError
+
+
+def current_or_future() -> ColumnElement[bool]:
+    """The condition for a booking not cancelled and not yet over: one departing today still counts.
+
+    The guest may be in the room until checkout, so their guest record and the room must stay.
+    """
+    return and_(Booking.cancelled.is_(False), Booking.departure >= utcnow().date())
 
 
 def load_rooms(prop: Property, room_ids, lock: bool = True) -> list[Room]:

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Booking, Guest, Property
-from ..timeutil import utcnow
 from . import Conflict, NotFound, ValidationError
+from .availability import current_or_future
 from .events import apply_changes, raise_event
 from .validation import require_text
 
@@ -72,12 +72,9 @@ def update_guest(guest: Guest, values: dict[str, Any]) -> dict:
 
 
 def delete_guest(guest: Guest) -> None:
-    """Delete a guest with no current or future booking; raise ``guest_deleted``."""
-    today = utcnow().date()
+    """Delete a guest with no current or future booking (departing today counts); raise ``guest_deleted``."""
     active = db.session.execute(
-        select(Booking.id)
-        .where(Booking.guest_id == guest.id, Booking.cancelled.is_(False), Booking.departure >= today)
-        .limit(1)
+        select(Booking.id).where(Booking.guest_id == guest.id, current_or_future()).limit(1)
     ).first()
     if active:
         raise Conflict("This guest has a current or future booking and cannot be deleted.", field="guest")

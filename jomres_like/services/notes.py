@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from ..extensions import db
 from ..models import Booking, BookingNote, Deposit
-from . import NotFound
+from . import NotFound, ValidationError
 from .actor import get_actor
 from .events import raise_event
 from .validation import money, require_text
@@ -52,6 +52,8 @@ def delete_note(note: BookingNote) -> None:
 def save_deposit(booking: Booking, amount, reference: str) -> Deposit:
     """Record a deposit payment; mark the deposit paid once it is covered; raise ``deposit_saved``."""
     amount = money(amount, "amount", "Amount")
+    if amount == 0:  # money() refuses negatives; a missing amount reads as 0
+        raise ValidationError("Amount must be more than 0.", field="amount")
     reference = require_text(reference, "reference", "Reference", 80)
     deposit = Deposit(amount=amount, reference=reference)
     booking.deposits.append(deposit)  # through the relationship, so an already loaded list stays right

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Booking, Property, Room, booking_rooms
-from ..timeutil import utcnow
 from . import Conflict, NotFound
+from .availability import current_or_future
 from .events import apply_changes, raise_event
 from .validation import require_text, whole_number
 
@@ -67,12 +67,11 @@ def update_room(room: Room, values: dict[str, Any]) -> dict:
 
 
 def delete_room(room: Room) -> None:
-    """Delete a room that has no current or future bookings; raise ``room_deleted``."""
-    today = utcnow().date()
+    """Delete a room with no current or future booking (departing today counts); raise ``room_deleted``."""
     upcoming = db.session.execute(
         select(Booking.id)
         .join(booking_rooms, booking_rooms.c.booking_id == Booking.id)
-        .where(booking_rooms.c.room_id == room.id, Booking.departure > today, Booking.cancelled.is_(False))
+        .where(booking_rooms.c.room_id == room.id, current_or_future())
         .limit(1)
     ).first()
     if upcoming:

@@ -90,8 +90,24 @@ def delete_tariff(tariff: Tariff) -> None:
     _raise(prop, ranges, types)
 
 
+def _unchanged(old: list[Tariff], cleaned: list[dict[str, Any]]) -> bool:
+    """True when storing ``cleaned`` would give back ``old``: equal values, in the order pricing uses."""
+    if len(old) != len(cleaned):
+        return False
+    stored = sorted(old, key=lambda t: (t.start_date, t.id))  # Property.tariffs' order
+    wanted = sorted(cleaned, key=lambda c: c["start_date"])  # stable: new rows get ids in list order
+    return all(
+        getattr(tariff, name) == value
+        for tariff, values in zip(stored, wanted, strict=True)
+        for name, value in values.items()
+    )
+
+
 def replace_tariffs(prop: Property, items: list[dict[str, Any]]) -> list[Tariff]:
-    """Replace all tariffs of ``prop`` with ``items``; one ``tariffs_updated`` covering old and new ranges."""
+    """Replace all tariffs of ``prop`` with ``items``; one ``tariffs_updated`` covering old and new ranges.
+
+    Items equal to the stored tariffs change nothing and raise no event.
+    """
     if not isinstance(items, list):
         raise ValidationError("Tariffs must be a list.", field="tariffs")
     cleaned = []
@@ -103,6 +119,8 @@ def replace_tariffs(prop: Property, items: list[dict[str, Any]]) -> list[Tariff]
         except ValidationError as exc:
             raise ValidationError(f"Tariff {index + 1}: {exc.message}", field="tariffs") from exc
     old = list(prop.tariffs)
+    if _unchanged(old, cleaned):
+        return old  # nothing changed: no event
     ranges = [_range(t) for t in old] + [_range(c) for c in cleaned]
     types = {t.pricing_type for t in old} | {c["pricing_type"] for c in cleaned}
     for tariff in old:

@@ -181,6 +181,20 @@ def test_tariffs_read_and_replace(app, client, token):
     assert ["2031-01-01", "2031-12-31"] in event.event_metadata["date_ranges"]
 
 
+def test_putting_the_stored_tariffs_again_raises_no_event(app, client, token):
+    new = [
+        {"room_type": "Double", "start_date": "2031-01-01", "end_date": "2031-12-31", "rate_per_night": 120}
+    ]
+    first = client.put("/jomres/api/properties/1/tariffs", headers=bearer(token), json={"tariffs": new})
+    raised = len(_events(app, "tariffs_updated"))
+
+    again = client.put("/jomres/api/properties/1/tariffs", headers=bearer(token), json={"tariffs": new})
+
+    assert again.status_code == 200
+    assert again.json["data"]["property_tariffs"] == first.json["data"]["property_tariffs"]
+    assert len(_events(app, "tariffs_updated")) == raised
+
+
 def test_guests_of_a_property(client, world, token):
     guests = client.get("/jomres/api/properties/1/guests", headers=bearer(token)).json["data"]["guests"]
     ids = {g["guest_uid"] for g in guests}

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from jomres_like.extensions import db
-from jomres_like.models import Booking, Guest, Room
+from jomres_like.models import Booking, Deposit, Guest, Room
 
 from .helpers import count, events, get
 
@@ -226,6 +226,21 @@ def test_deposit_is_recorded_and_a_bad_amount_refused(app, manager):
     assert manager.post(base, data={"amount": str(required), "reference": "PAY-1"}).status_code == 302
     assert get(app, Booking, uid).deposit_paid
     assert events(app, "deposit_saved")[-1].data["depositref"] == "PAY-1"
+
+
+@pytest.mark.parametrize("amount", ["0", "0.00", "-5"])
+def test_a_deposit_of_zero_or_less_is_a_form_error(app, manager, amount):
+    """No payment of 0 or less: the amount field says why; no deposit row, no event."""
+    uid = _ids(app)["bookings"][0]
+    deposits, raised = count(app, Deposit), len(events(app, "deposit_saved"))
+    response = manager.post(f"/manager/properties/1/bookings/{uid}/deposits",
+                            data={"amount": amount, "reference": "NOTHING"})
+    assert response.status_code == 422
+    message = "cannot be negative" if amount.startswith("-") else "Amount must be more than 0."
+    assert message in response.get_data(as_text=True)
+    assert count(app, Deposit) == deposits
+    assert len(events(app, "deposit_saved")) == raised
+    assert get(app, Booking, uid).deposit_ref != "NOTHING"
 
 
 def test_edit_changes_rooms_and_amounts(app, manager):

@@ -107,6 +107,7 @@ def test_delete_guest_hides_it_and_raises_guest_deleted(prop, make_guest, events
     (5, 8, False, False),
     (-2, 2, False, False),
     (-2, 0, False, False),  # leaving today
+    (-2, 0, True, True),
     (-5, -1, False, True),  # a past stay
     (5, 8, True, True),
 ])

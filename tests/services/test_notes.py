@@ -96,11 +96,30 @@ def test_partial_deposits_add_up_within_one_transaction(booking, events):
 
 @pytest.mark.parametrize(
     ("amount", "reference", "field"),
-    [(-1, "R", "amount"), ("ten", "R", "amount"), (10, "", "reference"), (10, "x" * 81, "reference")],
+    [
+        (-1, "R", "amount"),
+        ("-0.01", "R", "amount"),
+        (0, "R", "amount"),
+        ("0.00", "R", "amount"),
+        ("0.004", "R", "amount"),  # rounds to 0.00
+        ("", "R", "amount"),
+        (None, "R", "amount"),
+        ("ten", "R", "amount"),
+        (10, "", "reference"),
+        (10, "x" * 81, "reference"),
+    ],
 )
 def test_save_deposit_refuses_bad_values(booking, events, amount, reference, field):
     with pytest.raises(ValidationError) as error:
         service.save_deposit(booking, amount, reference)
     assert error.value.field == field
+    assert booking.deposits == []
+    assert (booking.deposit_paid, booking.deposit_ref) == (False, "")
+    assert events.rows() == []
+
+
+def test_a_zero_deposit_is_refused_with_a_clear_message(booking, events):
+    with pytest.raises(ValidationError, match="Amount must be more than 0."):
+        service.save_deposit(booking, "0", "FREE")
     assert booking.deposits == []
     assert events.rows() == []

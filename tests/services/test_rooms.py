@@ -7,6 +7,7 @@ import pytest
 from jomres_like.services import Conflict, NotFound, ValidationError
 from jomres_like.services import rooms as service
 from jomres_like.services.bookings import cancel_booking
+from jomres_like.services.guests import delete_guest
 
 from .helpers import days
 
@@ -91,7 +92,8 @@ def test_update_room_refuses_a_number_in_use(prop, make_room, events):
 @pytest.mark.parametrize(("arrival", "departure", "cancel", "allowed"), [
     (5, 8, False, False),
     (-2, 2, False, False),
-    (-3, 0, False, True),  # left today
+    (-3, 0, False, False),  # departs today: the guest may be in the room until checkout
+    (-3, -1, False, True),  # left yesterday
     (-5, -2, False, True),
     (5, 8, True, True),
 ])
@@ -112,6 +114,24 @@ def test_delete_room_with_current_or_future_bookings_is_refused(prop, make_room,
             service.delete_room(room)
         assert room.deleted is False
         assert events.rows() == []
+
+
+@pytest.mark.parametrize(("departure", "current"), [(0, True), (1, True), (-1, False)])
+def test_guest_and_room_deletion_agree_on_the_bookings_still_current(prop, make_room, make_guest,
+                                                                    make_booking, events, departure, current):
+    room, guest = make_room(prop, number="101"), make_guest(prop)
+    make_booking(prop, rooms=[room], guest=guest, arrival=days(departure - 3), departure=days(departure))
+    events.mark()
+
+    refused = []
+    for delete, record in ((service.delete_room, room), (delete_guest, guest)):
+        try:
+            delete(record)
+        except Conflict:
+            refused.append(record)
+
+    assert refused == ([room, guest] if current else [])
+    assert events.names() == ([] if current else ["room_deleted", "guest_deleted"])
 
 
 def test_get_room_refuses_other_and_deleted_rooms(prop, other_prop, make_room):

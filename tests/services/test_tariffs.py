@@ -83,6 +83,47 @@ def test_replace_tariffs_with_nothing_on_no_tariffs_raises_nothing(prop, events)
     assert events.rows() == []
 
 
+def test_replace_tariffs_with_the_stored_tariffs_changes_nothing_and_raises_nothing(prop, events):
+    first = service.save_tariff(prop, {**TARIFF, "start_date": days(40), "end_date": days(60)})
+    second = service.save_tariff(prop, {**TARIFF, "room_type": "Twin", "pricing_type": "per_person"})
+    events.mark()
+
+    # The same values as the API sends them: strings and numbers, listed in another order.
+    kept = service.replace_tariffs(prop, [
+        {**TARIFF, "room_type": "Twin", "start_date": days(10).isoformat(), "end_date": days(40).isoformat(),
+         "rate_per_night": 99.9, "pricing_type": "per_person"},
+        {**TARIFF, "start_date": days(40).isoformat(), "end_date": days(60).isoformat()},
+    ])
+
+    assert kept == prop.tariffs == [second, first]
+    assert events.rows() == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"rate_per_night": "99.91"}, {"name": "Sale"}, {"max_nights": 15}, {"pricing_type": "per_person"}],
+)
+def test_replace_tariffs_with_one_value_changed_raises_tariffs_updated(prop, events, change):
+    service.save_tariff(prop, TARIFF)
+    events.mark()
+
+    new = service.replace_tariffs(prop, [{**TARIFF, **change}])
+
+    assert prop.tariffs == new
+    assert events.one("tariffs_updated").data == {"property_uid": prop.id}
+
+
+def test_replace_tariffs_with_a_tariff_dropped_raises_tariffs_updated(prop, events):
+    service.save_tariff(prop, TARIFF)
+    service.save_tariff(prop, {**TARIFF, "room_type": "Twin"})
+    events.mark()
+
+    service.replace_tariffs(prop, [TARIFF])
+
+    assert [t.room_type for t in prop.tariffs] == ["Double"]
+    assert events.one("tariffs_updated").event_metadata["date_ranges"] == [span(10, 40)]
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
