@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Booking, Guest, Room
 from ..services.access import visible_properties
+from ..services.availability import current_or_future
 from ..timeutil import utcnow
 from . import bp
 
@@ -29,15 +30,14 @@ def dashboard():
     """The user's properties with counts, then upcoming and recently made bookings across them."""
     properties = visible_properties(current_user)
     ids = [prop.id for prop in properties]
-    today = utcnow().date()
     counts = {
         "rooms": _counts(Room, ids, Room.deleted.is_(False)),
         "guests": _counts(Guest, ids, Guest.deleted.is_(False)),
-        "upcoming": _counts(Booking, ids, Booking.cancelled.is_(False), Booking.departure >= today),
+        "upcoming": _counts(Booking, ids, current_or_future()),
     }
     live = select(Booking).where(Booking.property_id.in_(ids))
     upcoming = db.session.scalars(
-        live.where(Booking.cancelled.is_(False), Booking.departure >= today)
+        live.where(current_or_future())
         .order_by(Booking.arrival, Booking.id)
         .limit(RECENT)
     ).all()
@@ -50,5 +50,5 @@ def dashboard():
         counts=counts,
         upcoming=upcoming,
         recent=recent,
-        today=today,
+        today=utcnow().date(),
     )

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import BlackBooking, Booking, Guest, Invoice, Room
 from ..services import properties as property_service
 from ..services.access import visible_properties
+from ..services.availability import current_or_future
 from ..timeutil import utcnow
 from . import bp
 from .common import attempt, current_property, page
@@ -61,7 +62,7 @@ def _overview(prop, status: int = 200, errors: list[str] | None = None):
         "rooms": _count(Room, prop.id, Room.deleted.is_(False)),
         "guests": _count(Guest, prop.id, Guest.deleted.is_(False)),
         "bookings": _count(Booking, prop.id),
-        "upcoming": _count(Booking, prop.id, Booking.cancelled.is_(False), Booking.departure >= today),
+        "upcoming": _count(Booking, prop.id, current_or_future()),
         "invoices": _count(Invoice, prop.id),
         "blackbookings": _count(BlackBooking, prop.id, BlackBooking.end > today),
         "tariffs": len(prop.tariffs),
