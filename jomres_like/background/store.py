@@ -188,23 +188,31 @@ def move_to_failed(task: dict[str, Any]) -> None:
     _path(task["task_id"]).unlink(missing_ok=True)
 
 
-def task_files(failed: bool = False) -> list[tuple[str, float]]:
-    """``(task_id, mtime)`` of the task files in the pending (or failed) folder, oldest first."""
+def listing(failed: bool = False) -> tuple[list[tuple[str, float, int]], set[str]]:
+    """One listing of the pending (or failed) folder.
+
+    Returns ``(task_id, mtime, inode)`` of its task files, oldest first, and the ids whose claim file is
+    there (a rewritten task file is a new inode, so the pair tells a file read before from a new one).
+    """
     folder = failed_dir() if failed else tasks_dir()
     found = []
+    claimed = set()
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.is_file() and valid_task_id(entry.name):
+            name = entry.name
+            if name.endswith(LOCK_SUFFIX):
+                claimed.add(name[: -len(LOCK_SUFFIX)])
+            elif valid_task_id(name) and entry.is_file():
                 try:
-                    found.append((entry.stat().st_mtime, entry.name))
+                    found.append((entry.stat().st_mtime, name, entry.inode()))
                 except FileNotFoundError:
                     continue
-    return [(name, mtime) for mtime, name in sorted(found)]
+    return [(name, mtime, inode) for mtime, name, inode in sorted(found)], claimed
 
 
 def task_ids(failed: bool = False) -> list[str]:
     """The ids of the task files in the pending (or failed) folder, oldest first."""
-    return [task_id for task_id, _mtime in task_files(failed)]
+    return [task_id for task_id, _mtime, _inode in listing(failed)[0]]
 
 
 def _lock_path(task_id: str) -> Path:
@@ -230,11 +238,6 @@ def lock_is_stale(task_id: str, stale_after: float) -> bool:
     except (FileNotFoundError, ValueError):
         return True
     return age > stale_after or not _process_alive(pid)
-
-
-def is_locked(task_id: str) -> bool:
-    """Whether a lock file exists for the task."""
-    return _lock_path(task_id).exists()
 
 
 def remove_leftovers(stale_after: float, temporaries_after: float = 60.0) -> int:

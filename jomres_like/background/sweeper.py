@@ -47,6 +47,9 @@ SLOW_PROBES = 6
 
 #: task id -> mtime of files seen done (development mode keeps them): skipped without reading them again
 _done_seen: dict[str, float] = {}
+#: task id -> ((mtime, inode), task) of files read by an earlier pass: a receiver that is down leaves
+#: hundreds of tasks waiting, and each pass would read and parse them all again only to probe two
+_parsed: dict[str, tuple[tuple[float, int], dict]] = {}
 _thread_lock = threading.Lock()
 _thread: threading.Thread | None = None
 _thread_pid: int | None = None
@@ -161,17 +164,29 @@ def _candidates(most: int) -> list[tuple[str, dict, float]]:
     draining = marks.draining()
     stale_after = _stale_after()
     found: list[tuple[str, dict, float]] = []
-    for task_id, mtime in store.task_files():
+    files, claimed = store.listing()
+    if len(_parsed) > 2 * most:  # keep the files still there; the others are done or gone
+        present = {task_id for task_id, _mtime, _inode in files}
+        for task_id in [task_id for task_id in _parsed if task_id not in present]:
+            del _parsed[task_id]
+    for task_id, mtime, inode in files:
         if len(found) >= most:
             break
-        if store.is_locked(task_id) and not store.lock_is_stale(task_id, stale_after):
+        if task_id in claimed and not store.lock_is_stale(task_id, stale_after):
             continue
         if _done_seen.get(task_id) == mtime:
             continue
-        try:
-            task, _failed = store.read_task(task_id)
-        except store.TaskError:
-            continue  # malformed or vanished: left alone, `deferred-tasks list` shows it
+        version = (mtime, inode)
+        cached = _parsed.get(task_id)
+        if cached is not None and cached[0] == version:
+            task = cached[1]
+        else:
+            try:
+                task, _failed = store.read_task(task_id)
+            except store.TaskError:
+                continue  # malformed or vanished: left alone, `deferred-tasks list` shows it
+            if len(_parsed) < 4 * most:
+                _parsed[task_id] = (version, task)
         if task.get("done"):
             if len(_done_seen) > 100_000:
                 _done_seen.clear()

@@ -93,6 +93,29 @@ def test_sweep_leaves_retries_that_are_not_due(app, hooked, runner, httpserver, 
     assert httpserver.log == []
 
 
+def test_a_task_file_rewritten_since_the_last_pass_is_read_again(app, hooked, runner, httpserver, tasks_dir):
+    """Passes keep the tasks they parsed; a new file under the same name, same mtime or not, is read."""
+    with app.app_context():
+        from jomres_like.background import store
+
+        raise_event("guest_saved", property_uid=hooked.id, guest_uid=3)
+        db.session.commit()
+        db.session.execute(update(WebhookDelivery).values(next_attempt_at=utcnow() + timedelta(hours=1)))
+        db.session.commit()
+        [task_id] = store.task_ids()
+    _age_files(tasks_dir, 120)
+    assert "ran 0 task(s)" in runner.invoke(args=["deferred-tasks", "sweep"]).output  # parsed, not due
+    path = tasks_dir / task_id
+    seen = path.stat()
+    with app.app_context():
+        task, _failed = store.read_task(task_id)
+        store.write_task({**task, "message_id": "msg_superseded"})  # a new file (inode) under the name
+    os.utime(path, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    runner.invoke(args=["deferred-tasks", "sweep"])
+    assert not path.exists()  # read again: its message no longer matches the delivery, an old orphan
+    assert httpserver.log == []
+
+
 def test_orphaned_files_are_removed_after_a_grace_period(app, hooked, runner, tasks_dir):
     with app.app_context():
         from jomres_like.background import store
