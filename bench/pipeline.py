@@ -209,7 +209,7 @@ class Bench:
         The slow/down marks of the old webhooks are removed too (the service does that on delete; here
         the rows go directly), since SQLite hands their ids to the new ones.
         """
-        for mark in (self.server.temp_dir / "deferred_tasks").glob(".[sd]*-*"):
+        for mark in (self.server.temp_dir / "deferred_tasks" / "marks").glob(".[sd]*-*"):
             mark.unlink(missing_ok=True)
         from sqlalchemy import delete, select
 

@@ -1,11 +1,12 @@
 """Node-wide marks of webhooks whose receiver is slow or down, shared by every worker of this node.
 
-A mark is an empty file beside the task files (``.slow-<id>``, ``.down-<id>``), so that every gunicorn worker
-and the sweeper see it without a query. A delivery slower than :data:`SLOW_AFTER` marks its webhook slow; a
-timeout marks it down (and slow); a quick success clears both. Slow webhooks share a few delivery slots per
-process so that they never take the slots of healthy ones; new tasks of a down webhook are not started at
-once, the sweeper probes it a few tasks per pass. A ``.draining-<id>`` file, touched by a thread running the
-webhook's queued tasks, tells the sweeper to leave those tasks alone.
+A mark is an empty file in the task folder's ``marks/`` (``.slow-<id>``, ``.down-<id>``), so that every
+gunicorn worker and the sweeper see it without a query, and reading the marks never lists the task files. A
+delivery slower than :data:`SLOW_AFTER` marks its webhook slow; a timeout marks it down (and slow); a quick
+success clears both. Slow webhooks share a few delivery slots per process so that they never take the slots of
+healthy ones; new tasks of a down webhook are not started at once, the sweeper probes it a few tasks per pass.
+A ``.draining-<id>`` file, touched by a thread running the webhook's queued tasks, tells the sweeper to leave
+those tasks alone.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ _touched: dict[str, float] = {}
 
 def _path(kind: str, webhook_id: int) -> str:
     # plain strings: every delivery asks for marks, and pathlib costs more than the system calls
-    return f"{store.tasks_dir()}/.{kind}-{int(webhook_id)}"
+    return f"{store.tasks_dir()}/{store.MARKS}/.{kind}-{int(webhook_id)}"
 
 
 def is_marked(kind: str, webhook_id: int) -> bool:
@@ -39,7 +40,7 @@ def is_marked(kind: str, webhook_id: int) -> bool:
 def _entries(kind: str):
     """``(webhook_id, entry)`` of every mark file of ``kind``."""
     prefix = f".{kind}-"
-    with os.scandir(store.tasks_dir()) as entries:
+    with os.scandir(store.tasks_dir() / store.MARKS) as entries:
         for entry in entries:
             if entry.name.startswith(prefix) and entry.name[len(prefix):].isdigit():
                 yield int(entry.name[len(prefix):]), entry

@@ -26,6 +26,9 @@ TASK_ID_LENGTH = 50
 _TASK_ID = re.compile(rf"[A-Za-z]{{{TASK_ID_LENGTH}}}")
 _LETTERS = string.ascii_letters
 FAILED = "failed"
+#: subfolder of the webhooks' slow/down/draining marks (:mod:`.marks`), out of the task files' listings
+MARKS = "marks"
+_OLD_MARK = re.compile(r"\.(slow|down|draining)-\d+")
 LOCK_SUFFIX = ".lock"
 MAX_TASK_BYTES = 64 * 1024
 
@@ -54,9 +57,10 @@ def tasks_dir() -> Path:
     now = time.monotonic()
     path, seen = _made.get(root, (None, 0.0))
     if path is None or now - seen > RECHECK:
-        if path is None or not (path / FAILED).is_dir():
+        if path is None or not (path / FAILED).is_dir() or not (path / MARKS).is_dir():
             path = Path(root) / "deferred_tasks"
             (path / FAILED).mkdir(parents=True, exist_ok=True)
+            (path / MARKS).mkdir(exist_ok=True)
         _made[root] = (path, now)
     return path
 
@@ -243,9 +247,9 @@ def lock_is_stale(task_id: str, stale_after: float) -> bool:
 def remove_leftovers(stale_after: float, temporaries_after: float = 60.0) -> int:
     """Remove what dead processes left; return how many files went.
 
-    That is claim files of tasks that are gone, and temporaries of writes that never reached their rename
-    (older than ``temporaries_after`` seconds, so no write in progress loses its file). One listing of each
-    folder serves both.
+    That is claim files of tasks that are gone, temporaries of writes that never reached their rename
+    (older than ``temporaries_after`` seconds, so no write in progress loses its file), and marks left beside
+    the task files by versions that kept them there. One listing of each folder serves all three.
     """
     removed = 0
     cutoff = time.time() - temporaries_after
@@ -262,6 +266,12 @@ def remove_leftovers(stale_after: float, temporaries_after: float = 60.0) -> int
                     ):
                         _lock_path(task_id).unlink(missing_ok=True)
                         removed += 1
+                elif claims and _OLD_MARK.fullmatch(name):
+                    try:
+                        os.unlink(entry.path)
+                        removed += 1
+                    except FileNotFoundError:
+                        continue
                 elif name.startswith(".") and name.endswith(".tmp"):
                     try:
                         if entry.stat().st_mtime < cutoff:

@@ -235,6 +235,6 @@ def test_sweeper_leaves_tasks_queued_behind_a_draining_webhook_alone(app, setup,
         due = set(due_tasks())
         assert not due & set(_task_ids(app, busy.id))  # waiting in a queue a thread is running
         assert set(_task_ids(app, idle.id)) <= due
-        mark = tasks_dir / f".draining-{busy.id}"
+        mark = tasks_dir / "marks" / f".draining-{busy.id}"
         os.utime(mark, (old, old))  # the draining thread has gone quiet
         assert set(_task_ids(app, busy.id)) <= set(due_tasks())

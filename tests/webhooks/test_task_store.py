@@ -82,3 +82,21 @@ def test_claims_of_gone_tasks_are_removed_once_stale(app, tasks_dir):
         assert store.remove_leftovers(stale_after=60) == 1
     left = sorted(path.name for path in tasks_dir.glob("*.lock"))
     assert left == sorted([f"{live}.lock", f"{pending}.lock"])
+
+
+def test_marks_live_apart_from_the_task_files_and_old_ones_are_tidied(app, tasks_dir):
+    from jomres_like.background import marks
+
+    with app.app_context():
+        marks.mark_slow(7)
+        assert (tasks_dir / "marks" / ".slow-7").is_file() and marks.marked("slow") == {7}
+        task_id = store.new_task_id()
+        store.write_task(_task(task_id))
+        assert store.task_ids() == [task_id]  # a mark is not a task, nor listed with them
+    for name in (".slow-3", ".down-3", ".draining-3"):  # where earlier versions kept marks
+        (tasks_dir / name).write_text("")
+    (tasks_dir / ".slow-x").write_text("")  # not a mark: left alone
+    with app.app_context():
+        assert store.remove_leftovers(stale_after=60) == 3
+        assert marks.marked("slow") == {7} and marks.marked("down") == set()
+    assert sorted(path.name for path in tasks_dir.iterdir() if path.is_file()) == [".slow-x", task_id]
