@@ -132,15 +132,25 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None = None)
     if not config["SQLALCHEMY_DATABASE_URI"]:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(instance_path) / 'jomres_like.db'}"
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # a connection for every thread that may want one (gunicorn's, the dispatchers', the sweeper): with
-        # fewer, connections beyond the pool are closed after each use and the next one opens the file again
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}, "pool_size": 16}
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        if _sqlite_file(config["SQLALCHEMY_DATABASE_URI"]):
+            # a connection for every thread that may want one (gunicorn's, the dispatchers', the sweeper):
+            # with fewer, connections past the pool are closed after use and the next opens the file again
+            config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] = 16
     if not config["JOMRES_SELF_URL"]:
         config["JOMRES_SELF_URL"] = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     config["JOMRES_SELF_URL"] = config["JOMRES_SELF_URL"].rstrip("/")
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _instance_secret(Path(instance_path))
     return config
+
+
+def _sqlite_file(uri: str) -> bool:
+    """Whether a SQLite URI names a database file (pooled) rather than memory (one shared connection)."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(uri).database or ""
+    return database not in ("", ":memory:") and not database.startswith("file:")
 
 
 def _instance_secret(instance_path: Path) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 
 import pytest
+from sqlalchemy import create_engine
 
 from jomres_like import create_app
 from jomres_like.config import DEFAULT_RETRY_SCHEDULE, ENVIRONMENT, ConfigError, build_config
@@ -94,6 +95,19 @@ def test_a_bad_value_is_a_config_error_naming_the_variable(monkeypatch, tmp_path
 def test_self_url_defaults_to_the_port(monkeypatch, tmp_path):
     monkeypatch.setenv("PORT", "8123")
     assert build_config(str(tmp_path))["JOMRES_SELF_URL"] == "http://127.0.0.1:8123"
+
+
+@pytest.mark.parametrize("uri, pooled", [
+    ("sqlite:////srv/jomres.db", True),
+    ("sqlite://", False),  # memory: one shared connection, which takes no pool size
+    ("sqlite:///:memory:", False),
+    ("postgresql+psycopg://localhost/jomres", False),  # the defaults, with pre-ping
+])
+def test_a_sqlite_file_keeps_a_connection_per_thread(monkeypatch, tmp_path, uri, pooled):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    options = build_config(str(tmp_path), {"SQLALCHEMY_DATABASE_URI": uri})["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (options.get("pool_size") == 16) is pooled
+    create_engine(uri, **options)  # options the engine accepts (no connection is made)
 
 
 def test_the_secret_key_is_generated_into_the_instance_folder_once(tmp_path):
