@@ -45,11 +45,12 @@ PROBES = 2
 #: due tasks per pass of a webhook marked slow (its deliveries share a few slots: more would answer "busy")
 SLOW_PROBES = 6
 
-#: task id -> mtime of files seen done (development mode keeps them): skipped without reading them again
-_done_seen: dict[str, float] = {}
-#: task id -> ((mtime, inode), task) of files read by an earlier pass: a receiver that is down leaves
-#: hundreds of tasks waiting, and each pass would read and parse them all again only to probe two
-_parsed: dict[str, tuple[tuple[float, int], dict]] = {}
+#: task id -> ((mtime, inode), task) of the files read by an earlier pass, so that a pass reads only new or
+#: rewritten files: a receiver that is down leaves hundreds of tasks waiting, and development mode keeps
+#: done ones (held as :data:`_DONE`), and each pass would read them all again only to probe two
+_seen: dict[str, tuple[tuple[float, int], dict]] = {}
+_DONE = {"done": True}
+MAX_SEEN = 100_000
 _thread_lock = threading.Lock()
 _thread: threading.Thread | None = None
 _thread_pid: int | None = None
@@ -165,19 +166,17 @@ def _candidates(most: int) -> list[tuple[str, dict, float]]:
     stale_after = _stale_after()
     found: list[tuple[str, dict, float]] = []
     files, claimed = store.listing()
-    if len(_parsed) > 2 * most:  # keep the files still there; the others are done or gone
+    if len(_seen) > len(files):  # some files went: forget them
         present = {task_id for task_id, _mtime, _inode in files}
-        for task_id in [task_id for task_id in _parsed if task_id not in present]:
-            del _parsed[task_id]
+        for task_id in [task_id for task_id in _seen if task_id not in present]:
+            del _seen[task_id]
     for task_id, mtime, inode in files:
         if len(found) >= most:
             break
         if task_id in claimed and not store.lock_is_stale(task_id, stale_after):
             continue
-        if _done_seen.get(task_id) == mtime:
-            continue
         version = (mtime, inode)
-        cached = _parsed.get(task_id)
+        cached = _seen.get(task_id)
         if cached is not None and cached[0] == version:
             task = cached[1]
         else:
@@ -185,12 +184,10 @@ def _candidates(most: int) -> list[tuple[str, dict, float]]:
                 task, _failed = store.read_task(task_id)
             except store.TaskError:
                 continue  # malformed or vanished: left alone, `deferred-tasks list` shows it
-            if len(_parsed) < 4 * most:
-                _parsed[task_id] = (version, task)
+            if len(_seen) >= MAX_SEEN:
+                _seen.clear()
+            _seen[task_id] = (version, _DONE if task.get("done") else task)
         if task.get("done"):
-            if len(_done_seen) > 100_000:
-                _done_seen.clear()
-            _done_seen[task_id] = mtime
             continue
         age = max(0.0, time.time() - mtime)
         if "attempts" not in task and task.get("webhook_id") in draining and age < QUEUED_TASK:
