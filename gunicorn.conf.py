@@ -11,6 +11,12 @@ worker_class = "gthread"
 workers = int(os.environ.get("GUNICORN_WORKERS") or 2)
 threads = int(os.environ.get("GUNICORN_THREADS") or 8)
 timeout = 30
+# No keep-alive: a connection serves one request, and each new one goes to whichever worker accepts it
+# first, which is the one with time for it. Kept alive, a busy browser's or proxy's connections stay with
+# the worker they first reached: with two workers, a burst of pages and self-calls could load one while the
+# other idled, and that worker's threads then held the SQLite writer lock for longer while they waited for
+# its GIL (BENCHMARKS.md, "Pipeline", fourth round). GUNICORN_KEEPALIVE=<seconds> turns it back on.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or 0)
 graceful_timeout = 10
 
 # Access log to stdout only on request; the application writes its own channels under logs/.

@@ -138,6 +138,8 @@ def test_booking_changed_in_the_ui_reaches_the_right_receivers(live_server, live
     url = f"{server.url}/manager/properties/1/bookings/{booking.id}/edit"
     response = submit(browser, url, departure=new_departure)
     assert response.status_code in (302, 303), response.text[:500]
+    # gunicorn.conf.py: no keep-alive, so each request goes to a worker with time for it
+    assert response.headers.get("Connection", "").lower() == "close"
     assert wait(lambda: received(httpserver, "/mine"), timeout=15)
     request = next(r for r, _ in httpserver.log if r.path == "/mine")
     body = request.get_data(as_text=True)
