@@ -91,15 +91,30 @@ def delete_tariff(tariff: Tariff) -> None:
 
 
 def _unchanged(old: list[Tariff], cleaned: list[dict[str, Any]]) -> bool:
-    """True when storing ``cleaned`` would give back ``old``: equal values, in the order pricing uses."""
+    """True when storing ``cleaned`` would price every stay as ``old`` does, with the same values.
+
+    Pricing takes the first tariff of a room type, in Property.tariffs' order (start date, then id), that
+    covers a night. So the order only matters among tariffs of one room type starting on the same day
+    (new rows get ids in list order); tariffs of other room types may come in any order.
+    """
     if len(old) != len(cleaned):
         return False
-    stored = sorted(old, key=lambda t: (t.start_date, t.id))  # Property.tariffs' order
-    wanted = sorted(cleaned, key=lambda c: c["start_date"])  # stable: new rows get ids in list order
+    stored: dict[tuple, list[Tariff]] = {}
+    for tariff in sorted(old, key=lambda t: (t.start_date, t.id)):
+        stored.setdefault((tariff.start_date, tariff.room_type), []).append(tariff)
+    wanted: dict[tuple, list[dict[str, Any]]] = {}
+    for values in cleaned:
+        wanted.setdefault((values["start_date"], values["room_type"]), []).append(values)
+    if stored.keys() != wanted.keys():
+        return False
     return all(
-        getattr(tariff, name) == value
-        for tariff, values in zip(stored, wanted, strict=True)
-        for name, value in values.items()
+        len(stored[key]) == len(wanted[key])
+        and all(
+            getattr(tariff, name) == value
+            for tariff, values in zip(stored[key], wanted[key], strict=True)
+            for name, value in values.items()
+        )
+        for key in stored
     )
 
 

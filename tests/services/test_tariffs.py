@@ -99,6 +99,29 @@ def test_replace_tariffs_with_the_stored_tariffs_changes_nothing_and_raises_noth
     assert events.rows() == []
 
 
+def test_replace_tariffs_with_room_types_of_one_start_date_in_another_order_raises_nothing(prop, events):
+    double = service.save_tariff(prop, TARIFF)
+    twin = service.save_tariff(prop, {**TARIFF, "room_type": "Twin", "rate_per_night": "80.00"})
+    events.mark()
+
+    kept = service.replace_tariffs(prop, [{**TARIFF, "room_type": "Twin", "rate_per_night": "80.00"}, TARIFF])
+
+    assert kept == prop.tariffs == [double, twin]
+    assert events.rows() == []
+
+
+def test_replace_tariffs_reordering_one_room_type_on_one_start_date_raises_tariffs_updated(prop, events):
+    # Both cover the same nights for Double rooms: pricing takes the first, so their order is a change.
+    service.save_tariff(prop, TARIFF)
+    service.save_tariff(prop, {**TARIFF, "name": "Promo", "rate_per_night": "80.00"})
+    events.mark()
+
+    new = service.replace_tariffs(prop, [{**TARIFF, "name": "Promo", "rate_per_night": "80.00"}, TARIFF])
+
+    assert [t.name for t in prop.tariffs] == ["Promo", "Summer"] == [t.name for t in new]
+    assert events.one("tariffs_updated").data == {"property_uid": prop.id}
+
+
 @pytest.mark.parametrize(
     "change",
     [{"rate_per_night": "99.91"}, {"name": "Sale"}, {"max_nights": 15}, {"pricing_type": "per_person"}],
