@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from .extensions import db
 from .models import ROLE_ADMIN, ROLE_MANAGER, ROLE_SUPER, User, WebhookEvent
 from .services import bookings, guests, invoices, notes, properties, rooms, site, tariffs, users
-from .timeutil import utcnow
+from .timeutil import utc_today, utcnow
 
 DEMO_USERS = (
     ("admin", "admin", ROLE_ADMIN),
@@ -44,7 +44,7 @@ def seed_demo() -> dict:
     """
     people = {name: users.create_user(name, password, role, f"{name}@example.com")
               for name, password, role in DEMO_USERS}
-    today = utcnow().date()
+    today = utc_today()
     for index, (name, town, country, manager, description) in enumerate(DEMO_PROPERTIES):
         prop = properties.create_property(
             {"name": name, "town": town, "country": country, "description": description,

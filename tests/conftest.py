@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from dbtools import drop_everything, empty_tables, make_test_config
@@ -18,8 +18,9 @@ from sqlalchemy import text
 from jomres_like import create_app
 from jomres_like.extensions import db
 from jomres_like.models import ROLE_ADMIN, ROLE_MANAGER, ROLE_REGISTERED, ROLE_SUPER
+from jomres_like.timeutil import utc_today
 
-TODAY = date.today()
+TODAY = utc_today()
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from jomres_like.extensions import db
 from jomres_like.models import Booking, Room, WebhookEvent
+from jomres_like.timeutil import utc_today
 
-TODAY = date.today()
+TODAY = utc_today()
 ARRIVAL = TODAY + timedelta(days=60)
 DEPARTURE = TODAY + timedelta(days=63)
 

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import Booking, Guest, Room
 from ..services.access import visible_properties
 from ..services.availability import current_or_future
-from ..timeutil import utcnow
+from ..timeutil import utc_today
 from . import bp
 
 RECENT = 10
@@ -50,5 +50,5 @@ def dashboard():
         counts=counts,
         upcoming=upcoming,
         recent=recent,
-        today=utcnow().date(),
+        today=utc_today(),
     )

@@ -13,7 +13,7 @@ from ..models import BlackBooking, Booking, Guest, Invoice, Room
 from ..services import properties as property_service
 from ..services.access import visible_properties
 from ..services.availability import current_or_future
-from ..timeutil import utcnow
+from ..timeutil import utc_today
 from . import bp
 from .common import attempt, current_property, page
 from .forms import ActionForm, PropertyForm, SettingsForm, values_of
@@ -57,7 +57,7 @@ def property_overview(property_uid: int):
 
 
 def _overview(prop, status: int = 200, errors: list[str] | None = None):
-    today = utcnow().date()
+    today = utc_today()
     counts = {
         "rooms": _count(Room, prop.id, Room.deleted.is_(False)),
         "guests": _count(Guest, prop.id, Guest.deleted.is_(False)),

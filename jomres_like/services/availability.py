@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, and_, select
 
 from ..extensions import db
 from ..models import BlackBooking, Booking, Property, Room, black_booking_rooms, booking_rooms
-from ..timeutil import utcnow
+from ..timeutil import utc_today
 from . import Conflict, ValidationError
 
 
@@ -17,7 +17,7 @@ def current_or_future() -> ColumnElement[bool]:
 
     The guest may be in the room until checkout, so their guest record and the room must stay.
     """
-    return and_(Booking.cancelled.is_(False), Booking.departure >= utcnow().date())
+    return and_(Booking.cancelled.is_(False), Booking.departure >= utc_today())
 
 
 def load_rooms(prop: Property, room_ids, lock: bool = True) -> list[Room]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from jomres_like.extensions import db
 from jomres_like.models import BookingNote, Guest, Invoice, OAuthToken, Room, User
 from jomres_like.models.oauth import token_digest
+from jomres_like.timeutil import utc_today
 
 ALL_SCOPES = (
     "webhooks_get",
@@ -76,7 +77,7 @@ def world(app, demo) -> World:
 
     with app.app_context():
         own, other = db.session.get(Property, OWN), db.session.get(Property, OTHER)
-        far = date.today() + timedelta(days=300)
+        far = utc_today() + timedelta(days=300)
         blacks = [
             create_black_booking(
                 p,

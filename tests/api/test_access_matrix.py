@@ -8,16 +8,17 @@ another property 404). Super managers manage every property but cannot manage we
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from jomres_like.extensions import db
+from jomres_like.timeutil import utc_today
 
 from .conftest import ALL_SCOPES, bearer, expire, revoke
 
 STATES = ("no_token", "expired", "revoked", "wrong_scope", "other_property", "super_manager", "own_property")
-FAR = date.today() + timedelta(days=250)
+FAR = utc_today() + timedelta(days=250)
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from jomres_like.extensions import db
 from jomres_like.models import Booking, Room, WebhookEvent
+from jomres_like.timeutil import utc_today
 
 from .conftest import OWN, bearer
 
-FAR = date.today() + timedelta(days=200)
+FAR = utc_today() + timedelta(days=200)
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_bookings_list_filters_and_pages(client, token):
     first = client.get("/jomres/api/properties/1/bookings?per_page=1&page=1", headers=bearer(token)).json
     second = client.get("/jomres/api/properties/1/bookings?per_page=1&page=2", headers=bearer(token)).json
     assert first["data"]["bookings"][0]["contract_uid"] != second["data"]["bookings"][0]["contract_uid"]
-    today = date.today()
+    today = utc_today()
     window = client.get(
         f"/jomres/api/properties/1/bookings?from={today + timedelta(days=6)}&to={today + timedelta(days=9)}",
         headers=bearer(token),

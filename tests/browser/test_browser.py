@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+
+from jomres_like.timeutil import utc_today
 
 from .conftest import RECEIVER_PATH, log_in, wait_for
 
@@ -110,7 +112,7 @@ def test_create_a_booking_for_fawlty_towers(manager_page, shoot):
     anchor(page, "Fawlty Towers").first.click()
     anchor(page.locator("nav.property-nav"), "Bookings").click()
     anchor(page, "New booking").click()
-    arrival = date.today() + timedelta(days=60)
+    arrival = utc_today() + timedelta(days=60)
     page.get_by_label("Arrival").fill(arrival.isoformat())
     page.get_by_label("Departure").fill((arrival + timedelta(days=3)).isoformat())
     page.locator("input[name=room_uids]").first.check()

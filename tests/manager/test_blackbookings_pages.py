@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from jomres_like.extensions import db
 from jomres_like.models import BlackBooking, Room
+from jomres_like.timeutil import utc_today
 
 from .helpers import count, events
 
-TODAY = date.today()
+TODAY = utc_today()
 
 
 def _room(app, number: str) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from jomres_like.extensions import db
 from jomres_like.models import Booking, Deposit, Guest, Room
+from jomres_like.timeutil import utc_today
 
 from .helpers import count, events, get
 
-TODAY = date.today()
+TODAY = utc_today()
 
 
 def _ids(app, property_uid: int = 1) -> dict:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from jomres_like.extensions import db
 from jomres_like.models import Tariff
+from jomres_like.timeutil import utc_today
 
 from .helpers import count, events, get
 
-TODAY = date.today()
+TODAY = utc_today()
 
 
 def _form(**extra) -> dict:

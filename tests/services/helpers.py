@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 
 from jomres_like.extensions import db
 from jomres_like.models import WebhookEvent
+from jomres_like.timeutil import utc_today
 
 
 def days(n: int) -> date:
     """The date ``n`` days from today."""
-    return date.today() + timedelta(days=n)
+    return utc_today() + timedelta(days=n)
 
 
 class EventLog:
