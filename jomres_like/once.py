@@ -9,8 +9,9 @@ webhook or app key. A secret left untaken expires after :data:`TTL` seconds and 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
-from flask import session
+from flask import Response, flash, make_response, redirect, session
 
 from . import crypto
 
@@ -38,6 +39,21 @@ def take(kind: str, object_id: int) -> dict | None:
     except crypto.DecryptionError:
         return None
     return {**held, "secret": secret}
+
+
+def page(kind: str, object_id: int, render: Callable[[dict], object], *, gone: str, back: str) -> Response:
+    """The page that shows the held secret once (``render(held)``, never stored by a cache).
+
+    Without a secret held (a reload, another tab, an expired one) it flashes ``gone`` and redirects to
+    ``back``.
+    """
+    held = take(kind, object_id)
+    if held is None:
+        flash(gone, "warning")
+        return redirect(back)
+    response = make_response(render(held))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def forget() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
@@ -76,15 +76,13 @@ def app_key_new():
 def app_key_secret(key_id: int):
     """The client secret of a key just created, once; a reload finds it gone and says so."""
     key = _key(key_id)
-    held = once.take("app_key", key.id)
-    if held is None:
-        flash(f"The client secret of {key.name} was shown only once and is stored hashed. "
-              "Delete the key and create a new one if it was lost.", "warning")
-        return redirect(url_for("manager.app_keys"))
-    response = current_app.make_response(
-        render_template("manager/app_keys/secret.html", key=key, secret=held["secret"]))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return once.page(
+        "app_key", key.id,
+        lambda held: render_template("manager/app_keys/secret.html", key=key, secret=held["secret"]),
+        gone=f"The client secret of {key.name} was shown only once and is stored hashed. Delete the key and "
+             "create a new one if it was lost.",
+        back=url_for("manager.app_keys"),
+    )
 
 
 @bp.route("/app-keys/<int:key_id>/edit", methods=["GET", "POST"])

@@ -128,12 +128,14 @@ def _show_secret(webhook, secret: str, created: bool):
 def webhook_secret(webhook_id: int):
     """The signing secret just created or rotated, once; a reload finds it gone and says how to get one."""
     webhook = service.get_webhook(current_user, webhook_id)
-    held = once.take("webhook", webhook.id)
-    if held is None:
-        flash("The signing secret was shown only once. Use \"Rotate signing secret\" on the webhook's page "
-              "to get a new one.", "warning")
-        return redirect(url_for(ep("webhook_edit"), webhook_id=webhook.id))
-    return _render("secret.html", webhook=webhook, secret=held["secret"], created=held.get("created"))
+    return once.page(
+        "webhook", webhook.id,
+        lambda held: _render("secret.html", webhook=webhook, secret=held["secret"],
+                             created=held.get("created")),
+        gone="The signing secret was shown only once. Use \"Rotate signing secret\" on the webhook's page to "
+             "get a new one.",
+        back=url_for(ep("webhook_edit"), webhook_id=webhook.id),
+    )
 
 
 def webhook_deliveries(webhook_id: int):
