@@ -10,7 +10,10 @@ scratch SQLite database with the demo data, production rules with loopback recei
 3. lag from commit to arrival at 50 events/s (target p95 <= 25 ms), with page loads measured meanwhile;
 4. the same beside a receiver that never answers: the healthy receiver's p95 lag and the page loads' p95
    stay within 2x of (3);
-5. peak RSS of each gunicorn worker.
+5. peak RSS of each gunicorn worker;
+
+and, before each phase and at the end, how fast the machine is right now (:mod:`_machine`), since its speed
+changes within minutes.
 
 Every loop is bounded in count and time. Usage: ``.venv/bin/python bench/pipeline.py [--quick]``.
 """
@@ -35,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
+import _machine  # noqa: E402 - bench/ is the script's own folder
 from live import LiveServer  # noqa: E402 - tests/ is not a package on the path by default
 
 
@@ -410,6 +414,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer samples")
     args = parser.parse_args()
     samples, seconds = (40, 5) if args.quick else (150, 10)
+    speed = _machine.Readings()
     workdir = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     bench = Bench(workdir)
     fast, sleepy, silent = Receiver(), Receiver(delay=5), Silent()
@@ -417,6 +422,7 @@ def main() -> None:
         bench.start()
         bench.set_webhooks([])
         latency(bench, 10)  # warm-up
+        speed.take("before 1")
         base = latency(bench, samples)
         bench.set_webhooks([sleepy.url] * 5)
         hooked = latency(bench, samples)
@@ -431,6 +437,7 @@ def main() -> None:
         print(f"   (deliveries to the 5 s receiver still pending 10 s later: {bench.drain(10)})")
         bench.set_webhooks([])
         time.sleep(6)  # the slow deliveries in flight end before the next phase
+        speed.take("before 2")
         rate, got, want, busy = throughput(bench, fast, 10, 200 if args.quick else 400)
         print(
             f"2. end-to-end throughput, fast receiver: {rate:.0f} deliveries/s ({got}/{want} delivered; "
@@ -438,6 +445,7 @@ def main() -> None:
         )
         print(f"   (deliveries still pending after draining: {bench.drain()})")
         bench.set_webhooks([fast.url])
+        speed.take("before 3")
         lags, page_base = paced(bench, [fast], 50, seconds)
         print(
             f"3. lag at 50 events/s: p50 {pct(lags, 50):.1f} ms, p95 {pct(lags, 95):.1f} ms, "
@@ -446,6 +454,7 @@ def main() -> None:
         )
         bench.drain()
         bench.set_webhooks([fast.url, silent.url])
+        speed.take("before 4")
         lags2, page_silent = paced(bench, [fast], 50, seconds)
         print(
             f"4. beside a receiver that never answers: healthy lag p50 {pct(lags2, 50):.1f} ms, "
@@ -459,6 +468,8 @@ def main() -> None:
             "5. peak RSS per worker: "
             + ", ".join(f"pid {pid}: {kb / 1024:.0f} MB" for pid, kb in rss.items())
         )
+        speed.take("end")
+        print(f"\n{speed.line()}")
     finally:
         bench.server.stop()
         for receiver in (fast, sleepy, silent):
