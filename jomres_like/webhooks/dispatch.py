@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..background import marks, store, trigger
@@ -83,6 +83,15 @@ def _delivery(event: WebhookEvent, webhook: Webhook) -> WebhookDelivery:
     )
 
 
+_INSERTED = ("message_id", "webhook_id", "event_id", "event", "payload", "task_id", "status", "attempts",
+             "next_attempt_at")
+
+
+def _columns(delivery: WebhookDelivery) -> dict[str, Any]:
+    """The values of a delivery not added to the session, for a multi-row insert."""
+    return {name: getattr(delivery, name) for name in _INSERTED}
+
+
 def dispatch_event(event_id: int) -> list[tuple]:
     """Create the deliveries and task files of one committed event; return the ``task`` entries to start.
 
@@ -117,7 +126,8 @@ def dispatch_event(event_id: int) -> list[tuple]:
         ).rowcount
         if not claimed:
             raise _AlreadyDispatched
-        db.session.add_all([delivery for _webhook, delivery in pairs])
+        if pairs:  # one multi-row statement: the writer lock is held for one round trip, not one per webhook
+            db.session.execute(insert(WebhookDelivery), [_columns(delivery) for _webhook, delivery in pairs])
         db.session.commit()
     except (_AlreadyDispatched, IntegrityError):  # another worker or node dispatched it first
         db.session.rollback()

@@ -69,6 +69,32 @@ def test_committed_event_reaches_managers_and_site_wide_webhooks_only(app, world
         assert event.dispatched is True
 
 
+def test_an_events_deliveries_are_inserted_in_one_statement(app, world, make_webhook):
+    """The writer lock is held across the insert: one statement for all the event's webhooks, not one each."""
+    from sqlalchemy import event as sa_event
+
+    hooks = [make_webhook(world["manager"]) for _ in range(3)] + [make_webhook(None)]
+    inserts = []
+
+    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO WEBHOOK_DELIVERIES"):
+            inserts.append(statement)
+
+    with app.app_context():
+        sa_event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            raise_event("guest_saved", property_uid=world["p1"].id, guest_uid=5)
+            db.session.commit()
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", count)
+    assert len(inserts) == 1  # an executemany, or one INSERT with a row per webhook (PostgreSQL, MariaDB)
+    assert sorted(webhook_id for webhook_id, _event in _deliveries(app)) == sorted(hook.id for hook in hooks)
+    with app.app_context():
+        stored = db.session.scalars(select(WebhookDelivery)).all()
+        assert all(d.status == "pending" and d.attempts == 0 and d.created_at and d.payload for d in stored)
+        assert len({d.message_id for d in stored}) == len({d.task_id for d in stored}) == len(hooks)
+
+
 def test_rolled_back_event_is_never_dispatched(app, world, make_webhook, tasks_dir):
     make_webhook(world["manager"])
     with app.app_context():
