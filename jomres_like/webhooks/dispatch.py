@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from ..background import marks, store, trigger
@@ -83,13 +84,15 @@ def _delivery(event: WebhookEvent, webhook: Webhook) -> WebhookDelivery:
     )
 
 
-_INSERTED = ("message_id", "webhook_id", "event_id", "event", "payload", "task_id", "status", "attempts",
-             "next_attempt_at")
+_COLUMNS = frozenset(attribute.key for attribute in sa_inspect(WebhookDelivery).column_attrs)
 
 
 def _columns(delivery: WebhookDelivery) -> dict[str, Any]:
-    """The values of a delivery not added to the session, for a multi-row insert."""
-    return {name: getattr(delivery, name) for name in _INSERTED}
+    """The column values set on a delivery not added to the session, for a multi-row insert.
+
+    Those are what :func:`_delivery` and :func:`_task` set; the columns left unset get their defaults.
+    """
+    return {name: value for name, value in vars(delivery).items() if name in _COLUMNS}
 
 
 def dispatch_event(event_id: int) -> list[tuple]:
