@@ -12,7 +12,7 @@ from ..models import Webhook
 from ..timeutil import utcnow
 
 FAILING_LIMIT = timedelta(days=5)
-#: a healthy webhook's last delivery time is rewritten at most this often (see :func:`record_success`)
+#: a healthy webhook's last delivery time is rewritten at most this often (see :func:`success_row`)
 REFRESH = timedelta(seconds=1)
 #: from this many failures in a row a receiver is treated as down: new events do not call it at once and
 #: the sweeper sends only a few probes per pass (a circuit breaker)
@@ -25,8 +25,8 @@ log = get_logger("Webhooks")
 _table = Webhook.__table__
 
 
-# Built once: a delivery that succeeded marks its webhook healthy.
-_HEALTHY = (
+#: Built once: a delivery that succeeded marks its webhook healthy (see :func:`success_row`).
+HEALTHY = (
     update(_table)
     .where(_table.c.id == bindparam("webhook"))
     .values(
@@ -38,8 +38,8 @@ _HEALTHY = (
 )
 
 
-def record_success(webhook: Webhook, status_code: int | None, now: datetime | None = None) -> None:
-    """A delivery succeeded: reset the failure counters.
+def success_row(webhook: Webhook, status_code: int | None, now: datetime | None = None) -> dict | None:
+    """The parameters of :data:`HEALTHY` after a successful delivery, or ``None`` when nothing changes.
 
     A healthy webhook whose row already says so (same status, last delivery under :data:`REFRESH` ago) is not
     written again: under a burst, every delivery of one webhook would otherwise update the same row.
@@ -52,10 +52,8 @@ def record_success(webhook: Webhook, status_code: int | None, now: datetime | No
         and webhook.last_delivery_at is not None
         and timedelta(0) <= now - webhook.last_delivery_at < REFRESH
     ):
-        return
-    db.session.connection().execute(
-        _HEALTHY, {"webhook": webhook.id, "new_status": status_code, "new_delivery_at": now}
-    )
+        return None
+    return {"webhook": webhook.id, "new_status": status_code, "new_delivery_at": now}
 
 
 def record_failure(

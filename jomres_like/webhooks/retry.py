@@ -7,14 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, update
 
 from ..config import DEFAULT_RETRY_SCHEDULE
 from ..extensions import db
 from ..logs import get_logger
-from ..models import DeliveryAttempt, Webhook, WebhookDelivery
+from ..models import Webhook, WebhookDelivery
 from ..timeutil import iso_utc, utcnow
-from . import health
+from . import health, outcomes
 
 JITTER = 0.2
 MAX_RETRY_AFTER = 24 * 3600.0
@@ -47,33 +46,6 @@ def next_delay(attempts_made: int, retry_after: float | None = None) -> float | 
     return delay
 
 
-_attempts = DeliveryAttempt.__table__
-_deliveries = WebhookDelivery.__table__
-# Built once (every delivery runs them): the attempt's row and the delivery's new state.
-_INSERT_ATTEMPT = insert(_attempts).values(
-    {
-        column: bindparam(f"new_{column}")
-        for column in (
-            "delivery_id", "number", "started_at", "duration_ms", "status_code", "response_excerpt", "error",
-            "redelivery",
-        )
-    }
-)
-_UPDATE_DELIVERY = (
-    update(_deliveries)
-    .where(_deliveries.c.id == bindparam("delivery"))
-    .values(
-        {
-            column: bindparam(f"new_{column}")
-            for column in (
-                "attempts", "last_status_code", "last_error", "status", "next_attempt_at", "completed_at",
-                "updated_at",
-            )
-        }
-    )
-)
-
-
 def record_outcome(
     task: dict,
     delivery: WebhookDelivery,
@@ -88,64 +60,70 @@ def record_outcome(
     A 2xx is success. Anything else is a failed attempt: with ``wait_for_confirmation`` it is retried on the
     schedule (``Retry-After`` honoured within bounds) until exhausted; ``410 Gone`` disables the webhook.
     The attempt, the delivery and the webhook's health are written with plain statements (this runs for every
-    delivery) in one short transaction; ``delivery`` and ``webhook`` are not read after the commit.
+    delivery) in one short transaction, shared with other threads' successes (:mod:`.outcomes`);
+    ``delivery`` and ``webhook`` are not read after the commit. Raises :class:`.outcomes.OutcomeNotRecorded`
+    when a success could not be written: the task file is then kept, and the sweeper sends it again.
     """
     from ..background import store
 
     now = utcnow()
     number = (delivery.attempts or 0) + 1
     error = (result.error or "")[:255]
-    connection = db.session.connection()
-    connection.execute(
-        _INSERT_ATTEMPT,
-        {
-            "new_delivery_id": delivery.id,
-            "new_number": number,
-            "new_started_at": started,
-            "new_duration_ms": int(result.duration_ms or 0),
-            "new_status_code": result.status_code,
-            "new_response_excerpt": (result.response_excerpt or "")[:500],
-            "new_error": error,
-            "new_redelivery": bool(task.get("redelivery")) or rerun,
-        },
-    )
-    next_attempt_at = None
-    if result.ok:
-        state = "succeeded"
-        health.record_success(webhook, result.status_code, now)
-    else:
-        reason = health.record_failure(webhook.id, result.status_code, gone=bool(result.gone), now=now)
-        made = number - int(task.get("attempts_base") or 0)
-        delay = next_delay(made, result.retry_after) if webhook.wait_for_confirmation and not reason else None
-        if delay is None:
-            state = "failed"
-        else:
-            state = "pending"
-            next_attempt_at = now + timedelta(seconds=delay)
-    connection.execute(
-        _UPDATE_DELIVERY,
-        {
-            "delivery": delivery.id,
-            "new_attempts": number,
-            "new_last_status_code": result.status_code,
-            "new_last_error": error,
-            "new_status": state,
-            "new_next_attempt_at": next_attempt_at,
-            "new_completed_at": None if state == "pending" else now,
-            "new_updated_at": now,
-        },
-    )
+    attempt = {
+        "new_delivery_id": delivery.id,
+        "new_number": number,
+        "new_started_at": started,
+        "new_duration_ms": int(result.duration_ms or 0),
+        "new_status_code": result.status_code,
+        "new_response_excerpt": (result.response_excerpt or "")[:500],
+        "new_error": error,
+        "new_redelivery": bool(task.get("redelivery")) or rerun,
+    }
     summary = {
-        "status": state,
         "delivery": delivery.id,
         "message_id": delivery.message_id,
         "attempt": number,
         "status_code": result.status_code,
         "duration_ms": int(result.duration_ms or 0),
         "error": result.error or "",
-        "next_attempt_at": iso_utc(next_attempt_at),
     }
-    db.session.commit()
+    session = db.session
+    if result.ok and not (session.new or session.dirty or session.deleted):
+        state, next_attempt_at = "succeeded", None
+        # with the successes of other threads, in one transaction (an auth method's own change, such as a
+        # cached token, goes the plain way below)
+        outcomes.record(
+            outcomes.Outcome(
+                attempt, _delivery_row(delivery.id, number, result, error, state, None, now),
+                health.success_row(webhook, result.status_code, now),
+            )
+        )
+        session.commit()  # ends this session's reads, as the plain way does: nothing stale is read later
+    else:
+        connection = session.connection()
+        connection.execute(outcomes.INSERT_ATTEMPT, attempt)
+        next_attempt_at = None
+        if result.ok:
+            state = "succeeded"
+            row = health.success_row(webhook, result.status_code, now)
+            if row is not None:
+                connection.execute(health.HEALTHY, row)
+        else:
+            reason = health.record_failure(webhook.id, result.status_code, gone=bool(result.gone), now=now)
+            made = number - int(task.get("attempts_base") or 0)
+            retried = webhook.wait_for_confirmation and not reason
+            delay = next_delay(made, result.retry_after) if retried else None
+            if delay is None:
+                state = "failed"
+            else:
+                state = "pending"
+                next_attempt_at = now + timedelta(seconds=delay)
+        connection.execute(
+            outcomes.UPDATE_DELIVERY,
+            _delivery_row(delivery.id, number, result, error, state, next_attempt_at, now),
+        )
+        session.commit()
+    summary = {"status": state, **summary, "next_attempt_at": iso_utc(next_attempt_at)}
     if state == "succeeded":
         if dev:
             store.write_task({**task, "done": True, "completed_at": iso_utc(now)})
@@ -159,3 +137,19 @@ def record_outcome(
         store.remove_failed(task["task_id"])
     log.info("Task %s: %s after attempt %s (status %s)", task["task_id"], state, number, result.status_code)
     return summary
+
+
+def _delivery_row(
+    delivery_id: int, number: int, result: Any, error: str, state: str, next_attempt_at, now: datetime
+) -> dict:
+    """The parameters of :data:`.outcomes.UPDATE_DELIVERY` after attempt ``number``."""
+    return {
+        "delivery": delivery_id,
+        "new_attempts": number,
+        "new_last_status_code": result.status_code,
+        "new_last_error": error,
+        "new_status": state,
+        "new_next_attempt_at": next_attempt_at,
+        "new_completed_at": None if state == "pending" else now,
+        "new_updated_at": now,
+    }

@@ -1,0 +1,164 @@
+"""Group commit of successful attempts: the outcomes of several threads written in one short transaction.
+
+Every delivery ends with a small write: its attempt, its new state and, now and then, its webhook's health.
+Under a burst, each thread of a worker took the database's write lock for its own write, one after the other,
+and on SQLite every hand-over of that lock also waits for the next holder to get the interpreter lock back.
+
+Here a thread with an outcome to record queues it. If no other thread of its process is writing outcomes, it
+becomes the leader: it writes every queued outcome (its own and those queued meanwhile) with one statement
+per table and one commit, on its own session, then wakes their threads. Outcomes queued while a leader writes
+are written by the next leader, the first of them, woken for that. A thread returns only once its outcome is
+committed, and raises :class:`OutcomeNotRecorded` if that transaction failed: nothing is acknowledged, and
+no task file removed, before its rows are safe. Only plain successes come here; a failed attempt reads and
+decides as it writes (retry, disable) and keeps its own transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import bindparam, insert, update
+
+from ..extensions import db
+from ..models import DeliveryAttempt, WebhookDelivery
+from .health import HEALTHY
+
+__all__ = ["ATTEMPT_COLUMNS", "DELIVERY_COLUMNS", "Outcome", "OutcomeNotRecorded", "record"]
+
+#: seconds a thread waits for the leader writing its outcome (the leader's write is bounded by the
+#: database's own lock timeouts, well below this)
+WAIT = 120.0
+
+ATTEMPT_COLUMNS = (
+    "delivery_id", "number", "started_at", "duration_ms", "status_code", "response_excerpt", "error",
+    "redelivery",
+)
+DELIVERY_COLUMNS = (
+    "attempts", "last_status_code", "last_error", "status", "next_attempt_at", "completed_at", "updated_at",
+)
+
+_attempts = DeliveryAttempt.__table__
+_deliveries = WebhookDelivery.__table__
+# Built once (every delivery runs them). Parameters are prefixed: SQLAlchemy reserves the column names.
+INSERT_ATTEMPT = insert(_attempts).values({name: bindparam(f"new_{name}") for name in ATTEMPT_COLUMNS})
+UPDATE_DELIVERY = (
+    update(_deliveries)
+    .where(_deliveries.c.id == bindparam("delivery"))
+    .values({name: bindparam(f"new_{name}") for name in DELIVERY_COLUMNS})
+)
+
+
+class OutcomeNotRecorded(RuntimeError):
+    """The transaction that was to record this outcome failed (or never ran); nothing of it was written."""
+
+
+@dataclass(eq=False)
+class Outcome:
+    """The rows of one successful attempt: its attempt, its delivery's new state, its webhook's health."""
+
+    attempt: dict
+    delivery: dict
+    health: dict | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
+    error: BaseException | None = None
+
+
+class _Group:
+    """The outcomes of one app waiting in this process, and whether a leader is writing."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.queue: list[Outcome] = []
+        self.writing = False
+        self.transactions = 0  # committed so far (tests and benchmarks read it)
+
+
+_groups: weakref.WeakSet[_Group] = weakref.WeakSet()
+_create = threading.Lock()
+_KEY = "jomres_outcomes"
+
+
+def _group() -> _Group:
+    extensions = current_app.extensions
+    group = extensions.get(_KEY)
+    if group is None:
+        with _create:
+            group = extensions.setdefault(_KEY, _Group())
+            _groups.add(group)
+    return group
+
+
+def _after_fork() -> None:
+    """A forked child starts with empty groups: a parent's leader may have held one at the fork."""
+    for group in list(_groups):
+        group.lock = threading.Lock()
+        group.queue = []
+        group.writing = False
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
+def transactions() -> int:
+    """How many group transactions this process has committed for the current app."""
+    return _group().transactions
+
+
+def record(outcome: Outcome) -> None:
+    """Write ``outcome`` (alone or with others queued at the same time); return once it is committed.
+
+    The caller's session must hold no pending change of its own: the leader commits its session.
+    """
+    group = _group()
+    with group.lock:
+        group.queue.append(outcome)
+        lead = not group.writing
+        group.writing = True
+    if not lead and not outcome.done.wait(WAIT):
+        with group.lock:
+            if outcome in group.queue and not outcome.lead:
+                group.queue.remove(outcome)
+                raise OutcomeNotRecorded("timed out waiting for the outcome to be written")
+        outcome.done.wait()  # taken by a leader or made one meanwhile: that ends soon
+    if lead or outcome.lead:
+        _lead(group)
+    if outcome.error is not None:
+        raise OutcomeNotRecorded(str(outcome.error)) from outcome.error
+
+
+def _lead(group: _Group) -> None:
+    """Write every queued outcome in one transaction, wake their threads, hand over to the next leader."""
+    with group.lock:
+        batch, group.queue = group.queue, []
+    try:
+        _write(batch)
+        group.transactions += 1
+    except Exception as exc:  # noqa: BLE001 - every waiter hears of it; nothing of the batch was written
+        db.session.rollback()
+        for outcome in batch:
+            outcome.error = exc
+    finally:
+        with group.lock:
+            if group.queue:
+                first = group.queue[0]
+                first.lead = True
+                first.done.set()
+            else:
+                group.writing = False
+        for outcome in batch:
+            outcome.done.set()
+
+
+def _write(batch: list[Outcome]) -> None:
+    connection = db.session.connection()
+    connection.execute(INSERT_ATTEMPT, [outcome.attempt for outcome in batch])
+    connection.execute(UPDATE_DELIVERY, [outcome.delivery for outcome in batch])
+    health = {outcome.health["webhook"]: outcome.health for outcome in batch if outcome.health}
+    if health:
+        connection.execute(HEALTHY, list(health.values()))
+    db.session.commit()
