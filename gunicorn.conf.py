@@ -8,7 +8,23 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT') or '5000'}"
 worker_class = "gthread"
-workers = int(os.environ.get("GUNICORN_WORKERS") or 2)
+# One process per core plus one: a worker runs Python one thread at a time, and while one waits (for the
+# database's write lock, a receiver, the disk) another keeps the core busy. With two workers on two cores the
+# machine stayed 12-14 % idle in the pipeline benchmark; with three it was 93-94 % busy and delivered more
+# (BENCHMARKS.md, "Pipeline", fifth round). Capped: each worker holds its own copy of the app (about 130 MB).
+MAX_DEFAULT_WORKERS = 8
+
+
+def default_workers() -> int:
+    """The cores this process may run on, plus one, at most MAX_DEFAULT_WORKERS."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return min(cores + 1, MAX_DEFAULT_WORKERS)
+
+
+workers = int(os.environ.get("GUNICORN_WORKERS") or default_workers())
 threads = int(os.environ.get("GUNICORN_THREADS") or 8)
 timeout = 30
 # No keep-alive: a connection serves one request, and each new one goes to whichever worker accepts it

@@ -1,8 +1,9 @@
 """Webhook pipeline benchmark against gunicorn as ``make run`` starts it (``gunicorn -c gunicorn.conf.py``).
 
-Starts the real app (tests/live.py: same command and gunicorn.conf.py, 2 gthread workers x 8 threads) on a
-scratch SQLite database with the demo data, production rules with loopback receivers allowed
-(``JOMRES_WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8``), and receivers in this process on 127.0.0.1. Measures:
+Starts the real app (tests/live.py: same command and gunicorn.conf.py with its defaults, a gthread worker per
+core plus one, 8 threads each) on a scratch SQLite database with the demo data, production rules with loopback
+receivers allowed (``JOMRES_WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8``), and receivers in this process on
+127.0.0.1. Measures:
 
 1. latency of a booking change (UI form POST) with no webhooks, then with 5 webhooks on a receiver that
    sleeps 5 s (target: at most +3 ms at the median);
@@ -162,6 +163,7 @@ class Bench:
         self.server = LiveServer(
             workdir,
             database,
+            workers=None,  # gunicorn.conf.py's default, as `make run` starts it
             env={
                 "JOMRES_DEMO": "1",
                 "JOMRES_DEVELOPMENT": "0",

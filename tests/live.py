@@ -37,7 +37,7 @@ class LiveServer:
         database_url: str,
         env: dict | None = None,
         port: int | None = None,
-        workers: int = 2,
+        workers: int | None = 2,
         threads: int = 8,
     ):
         self.workdir = Path(workdir)
@@ -54,7 +54,7 @@ class LiveServer:
             "JOMRES_TEMP_DIR": str(self.temp_dir),
             "JOMRES_LOG_DIR": str(self.log_dir),
             "JOMRES_DEMO": "0",
-            "GUNICORN_WORKERS": str(workers),
+            "GUNICORN_WORKERS": str(workers or ""),  # None: gunicorn.conf.py's default, as `make run`
             "GUNICORN_THREADS": str(threads),
             **(env or {}),
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import runpy
 from pathlib import Path
 
@@ -27,10 +28,10 @@ def conf(monkeypatch):
     return load
 
 
-def test_defaults_are_two_gthread_workers_of_eight_threads_without_keep_alive(conf):
+def test_defaults_are_a_gthread_worker_per_core_plus_one_of_eight_threads_without_keep_alive(conf):
     settings = conf()
     assert settings["worker_class"] == "gthread"
-    assert (settings["workers"], settings["threads"]) == (2, 8)
+    assert (settings["workers"], settings["threads"]) == (len(os.sched_getaffinity(0)) + 1, 8)
     assert settings["keepalive"] == 0
     assert settings["bind"] == "127.0.0.1:5000"
     assert "accesslog" not in settings
@@ -43,3 +44,10 @@ def test_environment_overrides(conf):
     assert (settings["workers"], settings["threads"], settings["keepalive"]) == (3, 4, 5)
     assert settings["accesslog"] == "-"
     assert conf(GUNICORN_BIND="0.0.0.0:9000", PORT="8123")["bind"] == "0.0.0.0:9000"
+
+
+def test_default_workers_are_capped(conf, monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(64)))
+    assert conf()["workers"] == 8
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    assert conf()["workers"] == 2
