@@ -49,7 +49,7 @@ def deliver(delivery: WebhookDelivery, webhook: Webhook) -> AttemptResult:
         log.warning("Failed to find auth method %r of webhook %s", webhook.auth_method, webhook.id)
         return AttemptResult.failure(f"Unknown auth method {webhook.auth_method!r}")
     try:
-        settings = decrypt_json(webhook.auth_settings_encrypted, {}) or {}
+        settings = decrypt_json(webhook.auth_settings_encrypted, {}, remember=True) or {}
         body, headers = request_parts(delivery, webhook)
     except DecryptionError:
         log.error("Webhook %s: stored secrets cannot be decrypted (was SECRET_KEY changed?)", webhook.id)

@@ -39,10 +39,10 @@ def set_secret(webhook: Webhook, secret: str | None = None) -> str:
 def signing_secrets(webhook: Webhook, now: datetime | None = None) -> list[str]:
     """The secrets that sign now: the current one, plus the previous one during the 24-hour overlap."""
     now = now or utcnow()
-    found = [crypto.decrypt(webhook.secret_encrypted)]
+    found = [crypto.decrypt(webhook.secret_encrypted, remember=True)]
     expires = webhook.previous_secret_expires_at
     if webhook.previous_secret_encrypted and expires is not None and expires > now:
-        found.append(crypto.decrypt(webhook.previous_secret_encrypted))
+        found.append(crypto.decrypt(webhook.previous_secret_encrypted, remember=True))
     return found
 
 

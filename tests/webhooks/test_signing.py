@@ -99,3 +99,32 @@ def test_set_secret_replaces_without_overlap(webhook):
     signing.rotate(webhook)
     replaced = signing.set_secret(webhook)
     assert signing.signing_secrets(webhook) == [replaced]
+
+
+def test_signing_secrets_are_remembered_by_token_and_key_only(webhook, app, monkeypatch):
+    """Each delivery reads its webhook's secret: decrypted once a process, never across keys or values."""
+    crypto._remembered.clear()
+    assert signing.signing_secrets(webhook) == [webhook.plain_secret]
+    assert list(crypto._remembered.values()) == [webhook.plain_secret]
+    calls = []
+    real = crypto.Fernet.decrypt
+
+    def counted(self, token):
+        calls.append(token)
+        return real(self, token)
+
+    monkeypatch.setattr(crypto.Fernet, "decrypt", counted)
+    assert signing.signing_secrets(webhook) == [webhook.plain_secret]
+    assert calls == []  # remembered
+    new_secret = signing.set_secret(webhook)  # a new value is a new token
+    assert signing.signing_secrets(webhook) == [new_secret] and len(calls) == 1
+    monkeypatch.setitem(app.config, "SECRET_KEY", "another key")  # a new key finds nothing remembered
+    with pytest.raises(crypto.DecryptionError):
+        signing.signing_secrets(webhook)
+
+
+def test_secrets_shown_once_are_not_remembered(ctx):
+    crypto._remembered.clear()
+    token = crypto.encrypt("whsec_shown_once")
+    assert crypto.decrypt(token) == "whsec_shown_once"
+    assert crypto._remembered == {}
