@@ -9,8 +9,8 @@ becomes the leader: it writes every queued outcome (its own and those queued mea
 per table and one commit, on its own session, then wakes their threads. Outcomes queued while a leader writes
 are written by the next leader, the first of them, woken for that. A thread returns only once its outcome is
 committed, and raises :class:`OutcomeNotRecorded` if that transaction failed: nothing is acknowledged, and
-no task file removed, before its rows are safe. Only plain successes come here; a failed attempt reads and
-decides as it writes (retry, disable) and keeps its own transaction.
+no task file removed, before its rows are safe. Only successes come here, once their thread has committed its
+own changes; a failed attempt reads and decides as it writes (retry, disable) and keeps its own transaction.
 """
 
 from __future__ import annotations
@@ -112,7 +112,8 @@ def transactions() -> int:
 def record(outcome: Outcome) -> None:
     """Write ``outcome`` (alone or with others queued at the same time); return once it is committed.
 
-    The caller's session must hold no pending change of its own: the leader commits its session.
+    The caller commits its own changes first: it may become the leader, which commits its session, and as a
+    follower it must hold no transaction (nor, on SQLite, the writer lock) that the leader would wait for.
     """
     group = _group()
     with group.lock:

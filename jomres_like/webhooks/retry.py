@@ -60,9 +60,10 @@ def record_outcome(
     A 2xx is success. Anything else is a failed attempt: with ``wait_for_confirmation`` it is retried on the
     schedule (``Retry-After`` honoured within bounds) until exhausted; ``410 Gone`` disables the webhook.
     The attempt, the delivery and the webhook's health are written with plain statements (this runs for every
-    delivery) in one short transaction, shared with other threads' successes (:mod:`.outcomes`);
-    ``delivery`` and ``webhook`` are not read after the commit. Raises :class:`.outcomes.OutcomeNotRecorded`
-    when a success could not be written: the task file is then kept, and the sweeper sends it again.
+    delivery) in one short transaction; a success's in one shared with other threads' successes
+    (:mod:`.outcomes`), once this thread's own changes are committed. ``delivery`` and ``webhook`` are not
+    read after the commit. Raises :class:`.outcomes.OutcomeNotRecorded` when a success could not be written:
+    the task file is then kept, and the sweeper sends it again.
     """
     from ..background import store
 
@@ -88,36 +89,30 @@ def record_outcome(
         "error": result.error or "",
     }
     session = db.session
-    if result.ok and not (session.new or session.dirty or session.deleted):
-        state, next_attempt_at = "succeeded", None
-        # with the successes of other threads, in one transaction (an auth method's own change, such as a
-        # cached token, goes the plain way below)
-        outcomes.record(
-            outcomes.Outcome(
-                attempt, _delivery_row(delivery.id, number, result, error, state, None, now),
-                health.success_row(webhook, result.status_code, now),
-            )
+    next_attempt_at = None
+    if result.ok:
+        state = "succeeded"
+        outcome = outcomes.Outcome(
+            attempt,
+            _delivery_row(delivery.id, number, result, error, state, None, now),
+            health.success_row(webhook, result.status_code, now),
         )
-        session.commit()  # ends this session's reads, as the plain way does: nothing stale is read later
+        # this thread's own changes first (an auth method's cached token): no transaction of its own is left
+        # open, and no lock held, while it waits for the group
+        session.commit()
+        outcomes.record(outcome)  # with the successes of other threads, in one transaction
     else:
         connection = session.connection()
         connection.execute(outcomes.INSERT_ATTEMPT, attempt)
-        next_attempt_at = None
-        if result.ok:
-            state = "succeeded"
-            row = health.success_row(webhook, result.status_code, now)
-            if row is not None:
-                connection.execute(health.HEALTHY, row)
+        reason = health.record_failure(webhook.id, result.status_code, gone=bool(result.gone), now=now)
+        made = number - int(task.get("attempts_base") or 0)
+        retried = webhook.wait_for_confirmation and not reason
+        delay = next_delay(made, result.retry_after) if retried else None
+        if delay is None:
+            state = "failed"
         else:
-            reason = health.record_failure(webhook.id, result.status_code, gone=bool(result.gone), now=now)
-            made = number - int(task.get("attempts_base") or 0)
-            retried = webhook.wait_for_confirmation and not reason
-            delay = next_delay(made, result.retry_after) if retried else None
-            if delay is None:
-                state = "failed"
-            else:
-                state = "pending"
-                next_attempt_at = now + timedelta(seconds=delay)
+            state = "pending"
+            next_attempt_at = now + timedelta(seconds=delay)
         connection.execute(
             outcomes.UPDATE_DELIVERY,
             _delivery_row(delivery.id, number, result, error, state, next_attempt_at, now),

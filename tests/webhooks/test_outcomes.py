@@ -177,17 +177,26 @@ def test_a_success_is_written_by_the_group_and_marks_the_webhook_healthy(app, de
         assert webhook.last_status == 204 and webhook.last_delivery_at is not None
 
 
-def test_a_success_with_a_change_of_its_own_is_committed_the_plain_way(app, deliveries):
-    """An auth method's change (a cached token) commits with the outcome, outside the group."""
+def test_a_success_commits_its_threads_own_change_then_joins_the_group(app, deliveries, monkeypatch):
+    """An auth method's change (a cached token) is committed first: nobody waits holding a transaction."""
     expires = utcnow().replace(microsecond=0)
     before = _transactions(app)
+    open_transaction = []
+    real_record = outcomes.record
+
+    def record(outcome):
+        open_transaction.append(db.session().in_transaction())
+        real_record(outcome)
+
+    monkeypatch.setattr(outcomes, "record", record)
 
     def cache_token(webhook):
         webhook.token_cache_encrypted = "sealed"
         webhook.token_expires_at = expires
 
     _record(app, deliveries[1], cache_token)
-    assert _transactions(app) == before
+    assert open_transaction == [False]
+    assert _transactions(app) == before + 1
     assert _states(app)[deliveries[1]] == ("succeeded", 1, 1)
     with app.app_context():
         webhook = db.session.get(Webhook, db.session.get(WebhookDelivery, deliveries[1]).webhook_id)
