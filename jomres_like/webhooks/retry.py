@@ -68,10 +68,11 @@ def record_outcome(
     from ..background import store
 
     now = utcnow()
+    delivery_id, message_id = delivery.id, delivery.message_id  # the commits below expire the objects
     number = (delivery.attempts or 0) + 1
     error = (result.error or "")[:255]
     attempt = {
-        "new_delivery_id": delivery.id,
+        "new_delivery_id": delivery_id,
         "new_number": number,
         "new_started_at": started,
         "new_duration_ms": int(result.duration_ms or 0),
@@ -80,21 +81,13 @@ def record_outcome(
         "new_error": error,
         "new_redelivery": bool(task.get("redelivery")) or rerun,
     }
-    summary = {
-        "delivery": delivery.id,
-        "message_id": delivery.message_id,
-        "attempt": number,
-        "status_code": result.status_code,
-        "duration_ms": int(result.duration_ms or 0),
-        "error": result.error or "",
-    }
     session = db.session
     next_attempt_at = None
     if result.ok:
         state = "succeeded"
         outcome = outcomes.Outcome(
             attempt,
-            _delivery_row(delivery.id, number, result, error, state, None, now),
+            _delivery_row(delivery_id, number, result, error, state, None, now),
             health.success_row(webhook, result.status_code, now),
         )
         # this thread's own changes first (an auth method's cached token): no transaction of its own is left
@@ -115,10 +108,19 @@ def record_outcome(
             next_attempt_at = now + timedelta(seconds=delay)
         connection.execute(
             outcomes.UPDATE_DELIVERY,
-            _delivery_row(delivery.id, number, result, error, state, next_attempt_at, now),
+            _delivery_row(delivery_id, number, result, error, state, next_attempt_at, now),
         )
         session.commit()
-    summary = {"status": state, **summary, "next_attempt_at": iso_utc(next_attempt_at)}
+    summary = {
+        "status": state,
+        "delivery": delivery_id,
+        "message_id": message_id,
+        "attempt": number,
+        "status_code": result.status_code,
+        "duration_ms": int(result.duration_ms or 0),
+        "error": result.error or "",
+        "next_attempt_at": iso_utc(next_attempt_at),
+    }
     if state == "succeeded":
         if dev:
             store.write_task({**task, "done": True, "completed_at": iso_utc(now)})
