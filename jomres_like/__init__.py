@@ -98,6 +98,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(protect(admin_bp, "administrator"))
     app.register_blueprint(protect(background_bp, "signed"))
     init_api(app)
+    from .background.selfcall import install
+
+    install(app)  # the self-call's GET is answered before Flask's request handling
 
 
 def register_error_handlers(app: Flask) -> None:

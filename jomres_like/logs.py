@@ -69,8 +69,9 @@ class _ContextFilter(logging.Filter):
             user = g.get("jomres_actor") or _login_user()
             if user is not None:
                 record.jomres_user = user.username
-        elif has_app_context() and g.get("request_id"):
-            record.jomres_request = g.request_id
+        elif has_app_context():  # the self-call (served without a request context) sets both in ``g``
+            record.jomres_request = g.get("request_id") or "-"
+            record.jomres_url = g.get("jomres_url") or "-"
         return True
 
 
@@ -202,5 +203,12 @@ def configure_logging(app: Flask) -> None:
 
     @app.before_request
     def _assign_request_id() -> None:
-        supplied = request.headers.get("X-Request-ID", "")
-        g.request_id = supplied if re.fullmatch(r"[A-Za-z0-9-]{8,64}", supplied) else secrets.token_hex(8)
+        g.request_id = request_id(request.headers.get("X-Request-ID", ""))
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
+
+
+def request_id(supplied: str) -> str:
+    """The id a request's log lines carry: the caller's ``X-Request-ID`` if it is sane, else a fresh one."""
+    return supplied if _REQUEST_ID.fullmatch(supplied) else secrets.token_hex(8)

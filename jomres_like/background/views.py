@@ -7,8 +7,9 @@ and changes nothing. The answer is short JSON, readable when a developer pastes 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 
 from ..extensions import csrf, db, limiter
 from ..logs import get_logger
@@ -21,46 +22,50 @@ log = get_logger("message_handling")
 @bp.route("/background_process", methods=["GET"])
 @csrf.exempt
 def background_process():
-    """Run the task named by ``payload_source`` if ``sig`` is its signature (or dispatch events, below)."""
-    if "dispatch" in request.args and "payload_source" not in request.args:
-        return _dispatch(request.args.get("dispatch", ""), request.args.get("sig", ""))
-    task_id = request.args.get("payload_source", "")
-    sig = request.args.get("sig", "")
+    """Run the task named by ``payload_source`` if ``sig`` is its signature (or dispatch events, below).
+
+    A GET is answered by :mod:`.selfcall` before it reaches Flask; this view serves the rest (HEAD).
+    """
+    return reply(*handle(request.args))
+
+
+def handle(args: Mapping[str, str]) -> tuple[int, dict]:
+    """``(status, JSON body)`` of a ``/background_process`` call with the query ``args``."""
+    if "dispatch" in args and "payload_source" not in args:
+        return _dispatch(args.get("dispatch", ""), args.get("sig", ""))
+    task_id = args.get("payload_source", "")
+    sig = args.get("sig", "")
     if not store.valid_task_id(task_id):
-        return _reply(400, {"status": "error", "message": "payload_source must be exactly 50 ASCII letters."})
+        return 400, {"status": "error", "message": "payload_source must be exactly 50 ASCII letters."}
     if not trigger.verify(task_id, sig):
         log.warning("Refused a deferred message notification with a bad signature")
-        return _reply(403, {"status": "error", "message": "Bad or missing signature."})
+        return 403, {"status": "error", "message": "Bad or missing signature."}
     log.info("Received deferred message notification %s", task_id)
     try:
-        status, body = run_task(task_id)
+        return run_task(task_id)
     except Exception:  # noqa: BLE001 - a database hiccup: the task is kept and the sweeper retries it
         db.session.rollback()
         log.exception("Deferred task %s failed; it is kept for the sweeper", task_id)
-        status, body = (
-            503,
-            {"status": "error", "message": "The task could not run now; it is kept.", "task": task_id},
-        )
-    return _reply(status, body)
+        return 503, {"status": "error", "message": "The task could not run now; it is kept.", "task": task_id}
 
 
 _EVENT_IDS = re.compile(rf"[0-9]{{1,18}}(,[0-9]{{1,18}}){{0,{trigger.MAX_DISPATCH_EVENTS - 1}}}")
 
 
-def _dispatch(ids: str, sig: str):
+def _dispatch(ids: str, sig: str) -> tuple[int, dict]:
     """``?dispatch=<ids>&sig=<hmac>``: dispatch these committed events here (the page's worker asked)."""
     if not _EVENT_IDS.fullmatch(ids):
         message = f"dispatch must be up to {trigger.MAX_DISPATCH_EVENTS} comma-separated event ids."
-        return _reply(400, {"status": "error", "message": message})
+        return 400, {"status": "error", "message": message}
     if not trigger.verify_dispatch(ids, sig):
         log.warning("Refused a dispatch notification with a bad signature")
-        return _reply(403, {"status": "error", "message": "Bad or missing signature."})
+        return 403, {"status": "error", "message": "Bad or missing signature."}
     log.info("Received deferred dispatch notification for event(s) %s", ids)
     from ..webhooks.dispatch import run_entries
 
     event_ids = list(dict.fromkeys(int(event_id) for event_id in ids.split(",")))
     run_entries([("event", event_id) for event_id in event_ids])  # logs failures; the sweeper catches up
-    return _reply(200, {"status": "dispatched", "events": event_ids})
+    return 200, {"status": "dispatched", "events": event_ids}
 
 
 @limiter.request_filter
@@ -69,7 +74,8 @@ def _self_call() -> bool:
     return request.endpoint == "background.background_process"
 
 
-def _reply(status: int, body: dict):
+def reply(status: int, body: dict) -> Response:
+    """The JSON answer, never cached (it runs a task: a cache must not answer for it)."""
     response = jsonify(body)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
