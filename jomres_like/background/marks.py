@@ -5,8 +5,8 @@ gunicorn worker and the sweeper see it without a query, and reading the marks ne
 delivery slower than :data:`SLOW_AFTER` marks its webhook slow; a timeout marks it down (and slow); a quick
 success clears both. Slow webhooks share a few delivery slots per process so that they never take the slots of
 healthy ones; new tasks of a down webhook are not started at once, the sweeper probes it a few tasks per pass.
-A ``.draining-<id>`` file, touched by a thread running the webhook's queued tasks, tells the sweeper to leave
-those tasks alone.
+A ``.draining-<id>`` file, touched when a task of the webhook is queued and by a thread running its queue,
+tells the sweeper to leave those tasks alone.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from . import store
 #: a delivery taking longer than this (seconds) marks its webhook slow
 SLOW_AFTER = 3.0
 _KINDS = ("slow", "down")
-#: a ``.draining-<id>`` mark younger than this says a thread of this node is running the webhook's queue
+#: a ``.draining-<id>`` mark younger than this says the webhook's tasks wait in a queue of this node
 DRAINING_GRACE = 5.0
 _DRAINING = "draining"
 _TOUCH_EVERY = 0.5
@@ -95,10 +95,11 @@ def clear(webhook_id: int) -> None:
 
 
 def note_draining(webhook_id: int) -> None:
-    """Say (node-wide, at most every half second) that a thread is running the webhook's queued tasks.
+    """Say (node-wide, at most every half second) that the webhook's tasks wait in a queue of this node.
 
-    The sweeper then leaves the webhook's never-attempted tasks alone: they wait in a queue of this node,
-    and firing them again would only queue them twice.
+    Touched when a task is queued and while a thread runs the queue. The sweeper then leaves the webhook's
+    never-attempted tasks alone: firing them again would only cost a self-call each and queue them twice
+    (behind a receiver that hangs, for as long as it hangs).
     """
     path = _path(_DRAINING, webhook_id)
     now = time.monotonic()

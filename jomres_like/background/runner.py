@@ -66,6 +66,8 @@ def run_task(task_id: str, *, inline: bool = False) -> tuple[int, dict]:
         return _claim_and_run(task_id, dev)
     state, slot = slots.acquire(task["webhook_id"], task_id)
     if state == slots.QUEUED:
+        # the sweeper leaves it alone while it waits here; firing it again would only add a self-call
+        marks.note_draining(task["webhook_id"])
         return _answer(
             202, "queued", "Queued behind this webhook's deliveries in flight; it runs next.", task=task_id
         )

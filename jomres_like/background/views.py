@@ -26,7 +26,7 @@ def background_process():
 
     A GET is answered by :mod:`.selfcall` before it reaches Flask; this view serves the rest (HEAD).
     """
-    return reply(*handle(request.args))
+    return _reply(*handle(request.args))
 
 
 def handle(args: Mapping[str, str]) -> tuple[int, dict]:
@@ -74,7 +74,7 @@ def _self_call() -> bool:
     return request.endpoint == "background.background_process"
 
 
-def reply(status: int, body: dict) -> Response:
+def _reply(status: int, body: dict) -> Response:
     """The JSON answer, never cached (it runs a task: a cache must not answer for it)."""
     response = jsonify(body)
     response.status_code = status

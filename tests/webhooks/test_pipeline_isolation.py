@@ -238,3 +238,29 @@ def test_sweeper_leaves_tasks_queued_behind_a_draining_webhook_alone(app, setup,
         mark = tasks_dir / "marks" / f".draining-{busy.id}"
         os.utime(mark, (old, old))  # the draining thread has gone quiet
         assert set(_task_ids(app, busy.id)) <= set(due_tasks())
+
+
+def test_sweeper_leaves_a_task_queued_behind_a_busy_webhook_alone(
+    app, client, setup, make_webhook, tasks_dir
+):
+    """A task waiting in a queue of this node is not fired again: that would only cost a self-call."""
+    import os
+
+    from jomres_like.background import slots
+
+    hook = make_webhook(setup[0])
+    app.config.update(JOMRES_SELF_URL="http://127.0.0.1:9", JOMRES_INFLIGHT_PER_WEBHOOK=1)
+    _raise(app, setup[1])
+    [task_id] = _task_ids(app, hook.id)
+    old = time.time() - 10
+    os.utime(tasks_dir / task_id, (old, old))  # past the self-call's grace: the sweeper would fire it
+    with app.app_context(), delivery_slot(hook.id) as held:
+        assert held is True
+        assert task_id in due_tasks()
+        response = client.get(_url(app, task_id))
+        assert response.status_code == 202 and response.json["status"] == "queued"
+        assert task_id not in due_tasks()  # it waits in this node's queue
+        mark = tasks_dir / "marks" / f".draining-{hook.id}"
+        os.utime(mark, (old, old))  # nothing queued or run for a while: the sweeper's again
+        assert task_id in due_tasks()
+        slots.drop_queue(hook.id)
