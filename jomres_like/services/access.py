@@ -59,12 +59,16 @@ def manages(user: User, prop: Property) -> bool:
     ).first() is not None
 
 
-def managers_of(property_uid: int) -> list[User]:
-    """The active managers assigned to a property (super managers are never assigned)."""
-    query = (
-        select(User)
-        .join(manager_properties, manager_properties.c.user_id == User.id)
+def manager_ids(property_uid: int) -> Select:
+    """A query of the ids of the active managers assigned to a property (super managers never are)."""
+    return (
+        select(manager_properties.c.user_id)
+        .join(User, User.id == manager_properties.c.user_id)
         .where(manager_properties.c.property_id == property_uid, User.active.is_(True))
-        .order_by(User.id)
     )
+
+
+def managers_of(property_uid: int) -> list[User]:
+    """The active managers assigned to a property, by id."""
+    query = select(User).where(User.id.in_(manager_ids(property_uid))).order_by(User.id)
     return list(db.session.scalars(query))

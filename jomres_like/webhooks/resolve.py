@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..models import Webhook, WebhookEvent
-from ..services.access import managers_of
+from ..services.access import manager_ids
 
 
 def webhooks_for(event: WebhookEvent) -> list[Webhook]:
@@ -24,9 +24,8 @@ def webhooks_for(event: WebhookEvent) -> list[Webhook]:
         )
         return [webhook] if webhook is not None else []
     property_uid = data.get("property_uid", event.property_id)
-    owners = [user.id for user in managers_of(property_uid)] if isinstance(property_uid, int) else []
     condition = Webhook.owner_id.is_(None)
-    if owners:
-        condition = or_(condition, Webhook.owner_id.in_(owners))
+    if isinstance(property_uid, int):  # one statement: it runs for every event, before its first delivery
+        condition = or_(condition, Webhook.owner_id.in_(manager_ids(property_uid)))
     query = select(Webhook).where(Webhook.enabled.is_(True), condition).order_by(Webhook.id)
     return [webhook for webhook in db.session.scalars(query) if webhook.wants(event.event)]
