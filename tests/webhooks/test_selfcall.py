@@ -41,6 +41,15 @@ def _log(app, channel: str) -> str:
     return path.read_text() if path.exists() else ""
 
 
+def _received_line(app, task_id: str) -> str:
+    """The log line of the self-call's arrival for ``task_id``."""
+    return next(
+        line
+        for line in _log(app, "message_handling").splitlines()
+        if f"Received deferred message notification {task_id}" in line
+    )
+
+
 def test_the_answer_is_json_never_cached_and_sets_no_cookie(client, task, httpserver):
     task_id, url, _prop = task
     response = client.get(url)
@@ -58,11 +67,7 @@ def test_the_answer_is_json_never_cached_and_sets_no_cookie(client, task, httpse
 def test_log_lines_carry_the_request_id_and_the_url(app, client, task):
     task_id, url, _prop = task
     client.get(url, headers={"X-Request-ID": "selfcall-0001"})
-    line = next(
-        line
-        for line in _log(app, "message_handling").splitlines()
-        if f"Received deferred message notification {task_id}" in line
-    )
+    line = _received_line(app, task_id)
     assert line.endswith(f" ~~ selfcall-0001 ~~ http://localhost{url}")
     assert " INFO - ~~ " in line  # nobody is logged in on a self-call
     started = [line for line in _log(app, "DeferredTasks").splitlines() if "Starting call to" in line]
@@ -72,11 +77,7 @@ def test_log_lines_carry_the_request_id_and_the_url(app, client, task):
 def test_an_unusable_request_id_is_replaced(app, client, task):
     task_id, url, _prop = task
     client.get(url, headers={"X-Request-ID": "no spaces allowed"})
-    line = next(
-        line
-        for line in _log(app, "message_handling").splitlines()
-        if f"Received deferred message notification {task_id}" in line
-    )
+    line = _received_line(app, task_id)
     assert re.search(r" ~~ [0-9a-f]{16} ~~ http://localhost/background_process\?", line)
 
 
