@@ -12,7 +12,6 @@ goes to Flask unchanged; the registered view still serves ``HEAD`` and builds UR
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -22,7 +21,7 @@ from flask import Flask, g
 from werkzeug.datastructures import MultiDict
 
 from ..logs import get_logger, request_id
-from . import trigger
+from . import sweeper, trigger, views
 
 log = get_logger("message_handling")
 
@@ -39,29 +38,19 @@ class SelfCallMiddleware:
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != trigger.PATH or environ.get("REQUEST_METHOD") != "GET":
             return self.wsgi_app(environ, start_response)
-        from .sweeper import ensure_started
-        from .views import handle
-
         app = self.app
         with app.app_context():
             g.request_id = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
             g.jomres_url = _url(environ)
-            ensure_started(app)
+            sweeper.ensure_started(app)
             args = MultiDict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
             try:
-                status, body = handle(args)
+                status, body = views.handle(args)
             except Exception:  # noqa: BLE001 - as Flask would: a 500, logged, and never a traceback sent
                 log.exception("/background_process failed")
                 status, body = 500, {"status": "error", "message": "Internal error; the task is kept."}
-        data = json.dumps(body, separators=(",", ":"), sort_keys=True).encode() + b"\n"
-        start_response(
-            f"{status} {HTTPStatus(status).phrase}",
-            [
-                ("Content-Type", "application/json"),
-                ("Content-Length", str(len(data))),
-                ("Cache-Control", "no-store"),  # it runs a task: no cache may answer for it
-            ],
-        )
+        data, headers = views.encode(body)
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
         return [data]
 
 

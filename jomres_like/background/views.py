@@ -6,10 +6,11 @@ and changes nothing. The answer is short JSON, readable when a developer pastes 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 
-from flask import Response, jsonify, request
+from flask import Response, request
 
 from ..extensions import csrf, db, limiter
 from ..logs import get_logger
@@ -75,8 +76,16 @@ def _self_call() -> bool:
 
 
 def _reply(status: int, body: dict) -> Response:
-    """The JSON answer, never cached (it runs a task: a cache must not answer for it)."""
-    response = jsonify(body)
-    response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    data, headers = encode(body)
+    return Response(data, status=status, headers=headers)
+
+
+def encode(body: dict) -> tuple[bytes, list[tuple[str, str]]]:
+    """The JSON answer's bytes and headers, never cached (it runs a task: a cache must not answer for it)."""
+    data = json.dumps(body, separators=(",", ":"), sort_keys=True).encode() + b"\n"
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(data))),
+        ("Cache-Control", "no-store"),
+    ]
+    return data, headers
