@@ -7,120 +7,18 @@ import signal
 import threading
 import time
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 import requests
+from e2e_support import add_webhook, first_booking, hook_url, post_guests, received, submit, task_files
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from standardwebhooks import Webhook as StandardWebhook
 
 from jomres_like.extensions import db
-from jomres_like.models import Booking, User, WebhookDelivery, WebhookEvent
+from jomres_like.models import WebhookDelivery, WebhookEvent
 
 pytestmark = pytest.mark.e2e
-
-
-class _FormParser(HTMLParser):
-    """The fields of each POST form of a page, as a browser would submit them; ``fields`` is the largest."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms: list[list[tuple[str, str]]] = []
-        self.fields: list[tuple[str, str]] = []
-        self._in_form = False
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and (attrs.get("method") or "").lower() == "post":
-            self._in_form = True
-            self.fields = []
-            self.forms.append(self.fields)
-        if not self._in_form or not attrs.get("name") and tag != "option":
-            return
-        if tag == "input":
-            kind = (attrs.get("type") or "text").lower()
-            if kind in ("checkbox", "radio") and "checked" not in attrs:
-                return
-            if kind not in ("submit", "button"):
-                self.fields.append((attrs["name"], attrs.get("value") or ("y" if kind == "checkbox" else "")))
-        elif tag == "select":
-            self._select = attrs["name"]
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.fields.append((self._select, attrs.get("value") or ""))
-        elif tag == "textarea":
-            self._textarea = attrs["name"]
-            self.fields.append((self._textarea, ""))
-
-    def handle_data(self, data):
-        if self._textarea:
-            name, value = self.fields[-1]
-            self.fields[-1] = (name, value + data)
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-        elif tag == "form" and self._in_form:
-            self._in_form = False
-            self.fields = max(self.forms, key=len)
-
-
-def submit(browser: requests.Session, url: str, **changes) -> requests.Response:
-    """GET the form at ``url``, change some fields, POST it back (CSRF token included)."""
-    parser = _FormParser()
-    page = browser.get(url, timeout=10)
-    assert page.status_code == 200, page.text[:300]
-    parser.feed(page.text)
-    fields = [(name, value) for name, value in parser.fields if name not in changes]
-    fields += list(changes.items())
-    return browser.post(url, data=fields, allow_redirects=False, timeout=10)
-
-
-def add_webhook(app, owner: str | None, url: str, **values) -> tuple[int, str]:
-    """Create a webhook on the live database; return its id and plaintext secret."""
-    from jomres_like import crypto
-    from jomres_like.models import Webhook
-    from jomres_like.webhooks.signing import generate_secret
-
-    secret = generate_secret()
-    with app.app_context():
-        owner_id = db.session.scalar(select(User.id).where(User.username == owner)) if owner else None
-        hook = Webhook(
-            owner_id=owner_id,
-            url=url,
-            secret_encrypted=crypto.encrypt(secret),
-            events=list(values.pop("events", ())),
-            **values,
-        )
-        db.session.add(hook)
-        db.session.commit()
-        return hook.id, secret
-
-
-def first_booking(app, property_uid: int) -> Booking:
-    """A live booking of the property (demo data)."""
-    with app.app_context():
-        booking = db.session.scalar(
-            select(Booking)
-            .where(Booking.property_id == property_uid, Booking.cancelled.is_(False))
-            .order_by(Booking.id)
-        )
-        db.session.expunge(booking)
-        return booking
-
-
-def received(server: HTTPServer, path: str) -> list[dict]:
-    """The JSON bodies the receiver got on ``path``."""
-    return [json.loads(request.get_data()) for request, _ in list(server.log) if request.path == path]
-
-
-def hook_url(server: HTTPServer, path: str) -> str:
-    """A receiver URL on 127.0.0.1."""
-    return f"http://127.0.0.1:{server.port}{path}"
 
 
 def test_booking_changed_in_the_ui_reaches_the_right_receivers(live_server, live_app, httpserver, wait):
@@ -201,37 +99,6 @@ def test_failing_receiver_is_retried_until_it_answers(live_server, live_app, htt
     assert delivery is not None and delivery.attempts == 4
     assert len({request.headers["webhook-id"] for request, _ in httpserver.log}) == 1
     assert [r.status_code for _r, r in httpserver.log] == [500, 500, 500, 200]
-
-
-def post_guests(server, count: int, prefix: str, threads: int = 4) -> list[int]:
-    """Create ``count`` guests through the UI from ``threads`` logged-in browsers; return the statuses."""
-    from live import csrf_token
-
-    statuses: list[int] = []
-
-    def work(offset: int):
-        browser = server.session("manager", "manager")
-        token = csrf_token(browser.get(f"{server.url}/manager/properties/1/guests/new", timeout=10).text)
-        for number in range(offset, count, threads):
-            response = browser.post(
-                f"{server.url}/manager/properties/1/guests/new",
-                allow_redirects=False,
-                timeout=30,
-                data={
-                    "csrf_token": token,
-                    "firstname": f"{prefix}{number}",
-                    "surname": "Guest",
-                    "email": f"g{number}@example.com",
-                },
-            )
-            statuses.append(response.status_code)
-
-    workers = [threading.Thread(target=work, args=(offset,), daemon=True) for offset in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=300)
-    return statuses
 
 
 def test_receiver_down_during_200_events_gets_them_all(live_server, live_app, wait):
@@ -319,15 +186,6 @@ def test_sigkill_during_a_burst_loses_no_committed_event(live_server, live_app, 
     assert wait(lambda: committed <= arrived(), timeout=90), committed - arrived()
 
 
-def _snapshot(folder) -> dict:
-    """The task files (50-letter names) under ``folder`` with their contents."""
-    return {
-        str(path): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and len(path.name) == 50 and path.name.isalpha()
-    }
-
-
 def test_bad_background_process_calls_are_refused(live_server, live_app, httpserver, wait):
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     server = live_server()
@@ -348,9 +206,9 @@ def test_bad_background_process_calls_are_refused(live_server, live_app, httpser
     add_webhook(live_app, "manager2", hook_url(httpserver, "/never"), auth_method="carrier_pigeon")
     server.flask("webhooks", "fire", "tariffs_updated", "--property", "3")
     folder = server.temp_dir / "deferred_tasks"
-    assert wait(lambda: len(_snapshot(folder)) == 1, timeout=5)
+    assert wait(lambda: len(task_files(folder)) == 1, timeout=5)
     time.sleep(1)
-    before = _snapshot(folder)
+    before = task_files(folder)
     calls = [
         (done_url, 410),  # processed in production: expired
         (f"/background_process?payload_source={task_id}&sig={'0' * 64}", 403),
@@ -366,7 +224,7 @@ def test_bad_background_process_calls_are_refused(live_server, live_app, httpser
         assert response.status_code == status, (url, response.text)
         assert response.headers["Content-Type"].startswith("application/json")
     assert requests.post(done_url, timeout=10).status_code == 405
-    assert _snapshot(folder) == before
+    assert task_files(folder) == before
     time.sleep(0.5)
     assert len(httpserver.log) == 1
 
