@@ -40,8 +40,10 @@ import _machine  # noqa: E402 - bench/ is the script's own folder
 from _peers import Receiver, Silent, form_fields  # noqa: E402 - likewise
 from live import LiveServer  # noqa: E402 - tests/ is not a package on the path by default
 
-#: seconds a delivery to the receiver that never answers lasts (the app's default total timeout)
-WEBHOOK_TIMEOUT = 15.0
+from jomres_like.config import DEFAULTS  # noqa: E402 - the project root is on the path just above
+
+#: seconds a delivery to the receiver that never answers lasts (the app's total timeout; the bench sets none)
+WEBHOOK_TIMEOUT = float(DEFAULTS["JOMRES_WEBHOOK_TIMEOUT"])
 
 
 def ratio(value: float, base: float) -> str:
