@@ -1,5 +1,8 @@
 """Gunicorn settings for jomres_like: gthread workers, bind and timeouts from the environment.
 
+The worker is gunicorn's gthread worker with one change (``jomres_like.serving``): a finished connection's
+lingering close never holds up the worker's accept loop.
+
 Starts nothing else by hand: no server hooks spawn processes. The deferred webhook pipeline runs
 inside the application (the self-call to /background_process and the in-app sweeper).
 """
@@ -7,7 +10,7 @@ inside the application (the self-call to /background_process and the in-app swee
 import os
 
 bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT') or '5000'}"
-worker_class = "gthread"
+worker_class = "jomres_like.serving.ThreadWorker"  # gthread, see jomres_like/serving.py
 # One process per core plus one: a worker runs Python one thread at a time, and while one waits (for the
 # database's write lock, a receiver, the disk) another keeps the core busy. With two workers on two cores the
 # machine stayed 12-14 % idle in the pipeline benchmark; with three it was 93-94 % busy and delivered more

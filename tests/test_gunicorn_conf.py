@@ -30,7 +30,7 @@ def conf(monkeypatch):
 
 def test_defaults_are_a_gthread_worker_per_core_plus_one_of_eight_threads_without_keep_alive(conf):
     settings = conf()
-    assert settings["worker_class"] == "gthread"
+    assert settings["worker_class"] == "jomres_like.serving.ThreadWorker"
     assert (settings["workers"], settings["threads"]) == (len(os.sched_getaffinity(0)) + 1, 8)
     assert settings["keepalive"] == 0
     assert settings["bind"] == "127.0.0.1:5000"
