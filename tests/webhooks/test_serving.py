@@ -63,3 +63,17 @@ def test_a_lingering_connection_is_closed_after_the_linger_time(live_server):
                 time.sleep(0.1)
     finally:
         sock.close()
+
+
+def test_draining_waits_at_most_as_long_as_asked():
+    ours, client = socket.socketpair()
+    try:
+        client.sendall(b"request bytes left unread")
+        started = time.monotonic()
+        assert serving._drained(ours, 0.05) is False  # read what came, then the client stayed silent
+        assert 0.04 < time.monotonic() - started < 1
+        client.close()
+        assert serving._drained(ours, 0.05) is True  # it has closed now
+    finally:
+        ours.close()
+        client.close()
