@@ -56,7 +56,7 @@ def _drained(sock: socket.socket, wait: float = 0.0) -> bool:
 
 
 class ThreadWorker(gthread.ThreadWorker):
-    """The gthread worker with a lingering close that never blocks the main thread."""
+    """The gthread worker with a lingering close that holds up its main thread for 10 ms at most."""
 
     def init_process(self) -> None:
         # socket -> when to give up waiting for the client; oldest first (LINGER is one constant)
