@@ -104,6 +104,15 @@ def client(app):
 
 
 @pytest.fixture
+def live_database(app, database_url, tmp_path) -> str:
+    """The database of live (gunicorn) servers: a fresh SQLite file, or ``DATABASE_URL`` (the ``app`` fixture
+    empties its tables afterwards)."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'live.db'}"
+    return database_url
+
+
+@pytest.fixture
 def runner(app):
     """A CLI runner."""
     return app.test_cli_runner()

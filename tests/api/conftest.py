@@ -179,14 +179,6 @@ LIVE_ENV = {"JOMRES_DEMO": "1", "JOMRES_DEVELOPMENT": "1", "JOMRES_SWEEP_SECONDS
 
 
 @pytest.fixture
-def live_database(app, database_url, tmp_path) -> str:
-    """The live server's database: a fresh SQLite file, or ``DATABASE_URL`` (``app`` empties it after)."""
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'live.db'}"
-    return database_url
-
-
-@pytest.fixture
 def live_api(live_database, tmp_path):
     """The real app under gunicorn with the demo data, and an app key made with ``flask api-keys create``."""
     import json

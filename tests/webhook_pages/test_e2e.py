@@ -20,14 +20,6 @@ LIVE_ENV = {"JOMRES_DEMO": "1", "JOMRES_DEVELOPMENT": "1", "JOMRES_SWEEP_SECONDS
 
 
 @pytest.fixture
-def live_database(app, database_url, tmp_path) -> str:
-    """A fresh SQLite file, or ``DATABASE_URL`` (the ``app`` fixture empties it afterwards)."""
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'live.db'}"
-    return database_url
-
-
-@pytest.fixture
 def server(live_database, tmp_path):
     """The real app under gunicorn with the demo data."""
     from live import LiveServer

@@ -147,15 +147,6 @@ LIVE_ENV = {
 
 
 @pytest.fixture
-def live_database(app, database_url, tmp_path) -> str:
-    """The database the live servers share: a fresh SQLite file, or ``DATABASE_URL`` (the ``app`` fixture
-    empties its tables afterwards)."""
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'live.db'}"
-    return database_url
-
-
-@pytest.fixture
 def live_server(live_database, tmp_path):
     """``live_server(name="a", **env)`` starts the real app under gunicorn on the shared database."""
     from live import LiveServer
