@@ -1,4 +1,4 @@
-"""gunicorn's gthread worker, closing finished connections without holding up its accept loop.
+"""gunicorn's gthread worker, closing finished connections without holding up its accept loop for long.
 
 Since keep-alive is off (``gunicorn.conf.py``), every connection ends with a close. gunicorn closes it
 "gracefully" (RFC 9112, section 9.6): it sends its FIN, then reads until the client closes too, for up to
@@ -7,12 +7,12 @@ answer short. But it does that reading on the worker's main thread, the one that
 client that reads its answer and keeps the socket open stopped that worker from taking any other request
 for 2 seconds, and three such clients stopped it for 6 (measured with gunicorn 27.0.1).
 
-:class:`ThreadWorker` does the same lingering close without waiting: it sends the FIN, reads what the client
-has sent already, and if the client has not closed yet, leaves the socket to the worker's poller, which
-reads and closes it when the client closes or after :data:`LINGER` seconds. At most :data:`MAX_LINGERING`
-sockets of a worker linger; beyond that the oldest is closed at once. A client that closes at once (a
-browser, the app's own self-call) is still waited for on the spot, for at most :data:`QUICK_LINGER`: that
-spares the poller a socket per request, and keeps the worker's pace as gunicorn had it.
+:class:`ThreadWorker` does the same lingering close without the long wait: it sends the FIN and reads what
+the client sends for at most :data:`QUICK_LINGER` seconds, enough for a client that closes at once (a
+browser, the app's own self-call), so the common case goes as gunicorn had it and the poller is spared a
+socket per request. A client that has not closed by then is left to the worker's poller, which reads and
+closes its socket when it closes or after :data:`LINGER` seconds. At most :data:`MAX_LINGERING` sockets of
+a worker linger; beyond that the oldest is closed at once.
 """
 
 from __future__ import annotations
