@@ -1,8 +1,7 @@
-"""The bench's stand-ins around the app: receivers on 127.0.0.1 and the booking form's fields.
+"""The bench's stand-ins for remote services: receivers on 127.0.0.1.
 
 Used by :mod:`pipeline`: :class:`Receiver` records each delivery's arrival (optionally answering slowly),
-:class:`Silent` accepts connections and never answers, and :func:`form_fields` reads the fields of a page's
-main form so that the bench posts the booking form as a browser would.
+and :class:`Silent` accepts connections and never answers.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import json
 import socket
 import threading
 import time
-from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -76,44 +74,3 @@ class Silent:
         self.sock.close()
         for conn in self.held:
             conn.close()
-
-
-class _Form(HTMLParser):
-    """The fields of the largest POST form of a page."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms: list[list[tuple[str, str]]] = []
-        self.current: list | None = None
-        self.select: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and (attrs.get("method") or "").lower() == "post":
-            self.current = []
-            self.forms.append(self.current)
-        if self.current is None:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name:
-            kind = (attrs.get("type") or "text").lower()
-            if kind in ("checkbox", "radio") and "checked" not in attrs or kind in ("submit", "button"):
-                return
-            self.current.append((name, attrs.get("value") or ""))
-        elif tag == "select":
-            self.select = name
-        elif tag == "option" and self.select and "selected" in attrs:
-            self.current.append((self.select, attrs.get("value") or ""))
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self.select = None
-        elif tag == "form":
-            self.current = None
-
-
-def form_fields(html: str) -> list[tuple[str, str]]:
-    """The fields of the page's main form."""
-    parser = _Form()
-    parser.feed(html)
-    return max(parser.forms, key=len)

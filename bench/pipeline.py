@@ -7,7 +7,8 @@ receivers allowed (``JOMRES_WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8``), and receive
 
 1. latency of a booking change (UI form POST) with no webhooks, then with 5 webhooks on a receiver that
    sleeps 5 s (target: at most +3 ms at the median);
-2. deliveries per second end to end with a fast receiver (target >= 400);
+2. deliveries per second end to end with a fast receiver (target >= 400), and the workers' CPU time per
+   delivery (user and system), which explains the rate and swings less than it between runs;
 3. lag from commit to arrival at 50 events/s (target p95 <= 25 ms), with page loads measured meanwhile;
 4. the same beside a receiver that never answers: the healthy receiver's p95 lag and the page loads' p95
    stay within 2x of their values without it, the mean of (3) and of (3) run again once the dead
@@ -37,8 +38,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 import _machine  # noqa: E402 - bench/ is the script's own folder
-from _peers import Receiver, Silent, form_fields  # noqa: E402 - likewise
-from live import LiveServer  # noqa: E402 - tests/ is not a package on the path by default
+import _procs  # noqa: E402 - likewise
+from _peers import Receiver, Silent  # noqa: E402 - likewise
+from live import LiveServer, form_fields  # noqa: E402 - tests/ is not a package on the path by default
 
 from jomres_like.config import DEFAULTS  # noqa: E402 - the project root is on the path just above
 
@@ -195,22 +197,6 @@ class Bench:
                 return left
             time.sleep(0.5)
 
-    def worker_rss(self) -> dict[int, int]:
-        """Peak RSS (VmHWM, kB) of each gunicorn worker."""
-        found = {}
-        master = self.server.process.pid
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                status = (entry / "status").read_text()
-            except OSError:
-                continue
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if fields.get("PPid", "").strip() == str(master) and "VmHWM" in fields:
-                found[int(entry.name)] = int(fields["VmHWM"].split()[0])
-        return found
-
 
 def latency(bench: Bench, count: int) -> list[float]:
     """``count`` sequential booking changes, 50 ms apart; their durations in ms."""
@@ -274,26 +260,24 @@ def paced(
     return lags, page_times
 
 
-def cpu_busy() -> tuple[int, int]:
-    """(busy, total) jiffies of the whole machine, from /proc/stat."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return sum(fields) - fields[3] - fields[4], sum(fields)
-
-
 def throughput(
     bench: Bench, receiver: Receiver, webhooks: int, events: int
-) -> tuple[float, int, int, float]:
+) -> tuple[float, int, int, float, tuple[float, float]]:
     """Raise ``events`` booking changes from 4 browsers to ``webhooks`` webhooks.
 
-    Returns (deliveries/s from the first change to the last arrival, delivered, wanted, machine CPU busy %);
-    a delivery that arrived twice (same ``webhook-id``) counts once.
+    Returns (deliveries/s from the first change to the last arrival, delivered, wanted, machine CPU busy %,
+    the workers' (user, system) CPU ms per delivery); a delivery that arrived twice (same ``webhook-id``)
+    counts once. The rate swings by a third between runs of the same code on this machine; the CPU per
+    delivery moves much less, and the rate is about the CPU the workers get divided by it.
     """
     bench.set_webhooks([receiver.url] * webhooks, events=["booking_modified"])
     receiver.arrivals.clear()
     browsers = bench.senders
     for browser in browsers:
         bench.prime(browser)
-    cpu_before = cpu_busy()
+    workers = _procs.children(bench.server.process.pid)
+    worker_before = _procs.cpu_seconds(workers)
+    cpu_before = _procs.cpu_busy()
     started = time.time()
 
     def sender(browser, share):
@@ -307,13 +291,16 @@ def throughput(
     deadline = time.time() + 120
     while len(receiver.arrivals) < want and time.time() < deadline:
         time.sleep(0.02)
-    cpu_after = cpu_busy()
+    cpu_after = _procs.cpu_busy()
+    worker_after = _procs.cpu_seconds(workers)
     for thread in threads:
         thread.join(timeout=5)
     last = max((arrived for arrived, _ in receiver.arrivals), default=time.time())
     busy = 100 * (cpu_after[0] - cpu_before[0]) / max(1, cpu_after[1] - cpu_before[1])
     unique = len({body["id"] for _arrived, body in receiver.arrivals})
-    return unique / max(0.001, last - started), unique, want, busy
+    per_delivery = tuple(1000 * (after - before) / max(1, unique)
+                         for before, after in zip(worker_before, worker_after, strict=True))
+    return unique / max(0.001, last - started), unique, want, busy, per_delivery
 
 
 def main() -> None:
@@ -346,10 +333,11 @@ def main() -> None:
         bench.set_webhooks([])
         time.sleep(6)  # the slow deliveries in flight end before the next phase
         speed.take("before 2")
-        rate, got, want, busy = throughput(bench, fast, 10, 200 if args.quick else 400)
+        rate, got, want, busy, (user, system) = throughput(bench, fast, 10, 200 if args.quick else 400)
         print(
             f"2. end-to-end throughput, fast receiver: {rate:.0f} deliveries/s ({got}/{want} delivered; "
-            f"machine CPU {busy:.0f} % busy)"
+            f"machine CPU {busy:.0f} % busy; the workers' CPU per delivery: {user:.2f} ms user, "
+            f"{system:.2f} ms system)"
         )
         print(f"   (deliveries still pending after draining: {bench.drain()})")
         bench.set_webhooks([fast.url])
@@ -384,7 +372,7 @@ def main() -> None:
             f"{pct(page_after, 95):.1f} ms; against (3) alone: x{ratio(lag, pct(lags, 95))} lag, "
             f"x{ratio(pages, pct(page_base, 95))} pages)"
         )
-        rss = bench.worker_rss()
+        rss = _procs.peak_rss(_procs.children(bench.server.process.pid))
         print(
             "5. peak RSS per worker: "
             + ", ".join(f"pid {pid}: {kb / 1024:.0f} MB" for pid, kb in rss.items())

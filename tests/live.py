@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
 import requests
@@ -150,3 +151,56 @@ def _csrf_token(html: str) -> str:
 def csrf_token(html: str) -> str:
     """The CSRF token of the first form in ``html``."""
     return _csrf_token(html)
+
+
+class _FormParser(HTMLParser):
+    """The fields of each POST form of a page, as a browser would submit them."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[list[tuple[str, str]]] = []
+        self._fields: list[tuple[str, str]] | None = None
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("method") or "").lower() == "post":
+            self._fields = []
+            self.forms.append(self._fields)
+        if self._fields is None or not attrs.get("name") and tag != "option":
+            return
+        if tag == "input":
+            kind = (attrs.get("type") or "text").lower()
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            if kind not in ("submit", "button"):
+                default = "y" if kind == "checkbox" else ""
+                self._fields.append((attrs["name"], attrs.get("value") or default))
+        elif tag == "select":
+            self._select = attrs["name"]
+        elif tag == "option" and self._select and "selected" in attrs:
+            self._fields.append((self._select, attrs.get("value") or ""))
+        elif tag == "textarea":
+            self._textarea = attrs["name"]
+            self._fields.append((self._textarea, ""))
+
+    def handle_data(self, data):
+        if self._textarea and self._fields:
+            name, value = self._fields[-1]
+            self._fields[-1] = (name, value + data)
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "form":
+            self._fields = None
+
+
+def form_fields(html: str) -> list[tuple[str, str]]:
+    """The fields of the page's largest POST form, as a browser would submit them (``[]`` if none)."""
+    parser = _FormParser()
+    parser.feed(html)
+    return max(parser.forms, key=len, default=[])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-from html.parser import HTMLParser
 
 import requests
 from pytest_httpserver import HTTPServer
@@ -16,61 +15,13 @@ from jomres_like.extensions import db
 from jomres_like.models import Booking, User
 
 
-class _FormParser(HTMLParser):
-    """The fields of each POST form of a page, as a browser would submit them; ``fields`` is the largest."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms: list[list[tuple[str, str]]] = []
-        self.fields: list[tuple[str, str]] = []
-        self._in_form = False
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and (attrs.get("method") or "").lower() == "post":
-            self._in_form = True
-            self.fields = []
-            self.forms.append(self.fields)
-        if not self._in_form or not attrs.get("name") and tag != "option":
-            return
-        if tag == "input":
-            kind = (attrs.get("type") or "text").lower()
-            if kind in ("checkbox", "radio") and "checked" not in attrs:
-                return
-            if kind not in ("submit", "button"):
-                self.fields.append((attrs["name"], attrs.get("value") or ("y" if kind == "checkbox" else "")))
-        elif tag == "select":
-            self._select = attrs["name"]
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.fields.append((self._select, attrs.get("value") or ""))
-        elif tag == "textarea":
-            self._textarea = attrs["name"]
-            self.fields.append((self._textarea, ""))
-
-    def handle_data(self, data):
-        if self._textarea:
-            name, value = self.fields[-1]
-            self.fields[-1] = (name, value + data)
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-        elif tag == "form" and self._in_form:
-            self._in_form = False
-            self.fields = max(self.forms, key=len)
-
-
 def submit(browser: requests.Session, url: str, **changes) -> requests.Response:
     """GET the form at ``url``, change some fields, POST it back (CSRF token included)."""
-    parser = _FormParser()
+    from live import form_fields
+
     page = browser.get(url, timeout=10)
     assert page.status_code == 200, page.text[:300]
-    parser.feed(page.text)
-    fields = [(name, value) for name, value in parser.fields if name not in changes]
+    fields = [(name, value) for name, value in form_fields(page.text) if name not in changes]
     fields += list(changes.items())
     return browser.post(url, data=fields, allow_redirects=False, timeout=10)
 
