@@ -8,7 +8,7 @@ receivers allowed (``JOMRES_WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8``), and receive
 1. latency of a booking change (UI form POST) with no webhooks, then with 5 webhooks on a receiver that
    sleeps 5 s (target: at most +3 ms at the median);
 2. deliveries per second end to end with a fast receiver (target >= 400), and the workers' CPU time per
-   delivery (user and system), which explains the rate and swings less than it between runs;
+   delivery (user and system), what the rate is made of;
 3. lag from commit to arrival at 50 events/s (target p95 <= 25 ms), with page loads measured meanwhile;
 4. the same beside a receiver that never answers: the healthy receiver's p95 lag and the page loads' p95
    stay within 2x of their values without it, the mean of (3) and of (3) run again once the dead
@@ -267,8 +267,8 @@ def throughput(
 
     Returns (deliveries/s from the first change to the last arrival, delivered, wanted, machine CPU busy %,
     the workers' (user, system) CPU ms per delivery); a delivery that arrived twice (same ``webhook-id``)
-    counts once. The rate swings by a third between runs of the same code on this machine; the CPU per
-    delivery moves much less, and the rate is about the CPU the workers get divided by it.
+    counts once. The rate is about the CPU the workers get divided by their CPU per delivery, so the latter
+    tells a slower run with more work per delivery (or a slower machine) from one whose workers got less CPU.
     """
     bench.set_webhooks([receiver.url] * webhooks, events=["booking_modified"])
     receiver.arrivals.clear()
