@@ -51,6 +51,18 @@ def marked(kind: str) -> set[int]:
     return {webhook_id for webhook_id, _entry in _entries(kind)}
 
 
+def marked_any(*kinds: str) -> set[int]:
+    """The ids of the webhooks carrying any of the marks ``kinds``, from one listing of the folder."""
+    prefixes = tuple(f".{kind}-" for kind in kinds)
+    found: set[int] = set()
+    with os.scandir(store.tasks_dir() / store.MARKS) as entries:
+        for entry in entries:
+            for prefix in prefixes:
+                if entry.name.startswith(prefix) and entry.name[len(prefix):].isdigit():
+                    found.add(int(entry.name[len(prefix):]))
+    return found
+
+
 def _touch(path: str) -> None:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 

@@ -108,13 +108,15 @@ def dispatch_event(event_id: int) -> list[tuple]:
         db.session.rollback()
         return []
     pairs = [(webhook, _delivery(event, webhook)) for webhook in webhooks_for(event)]
-    # a receiver failing again and again, or marked down after a timeout, is not called for each new event:
-    # the sweeper probes it
-    down = marks.marked("down") if pairs else set()
+    # a receiver failing again and again, marked down after a timeout, or marked slow is not called for each
+    # new event: the sweeper probes it. A slow webhook's deliveries share a few slots of each process, so a
+    # self-call for it mostly finds them taken and can only answer "busy"; the sweeper fires as many of its
+    # tasks per pass as those slots take (SLOW_PROBES).
+    marked = marks.marked_any("down", "slow") if pairs else set()
     held = {
         webhook.id
         for webhook, _delivery in pairs
-        if (webhook.consecutive_failures or 0) >= FAILING_STREAK or webhook.id in down
+        if (webhook.consecutive_failures or 0) >= FAILING_STREAK or webhook.id in marked
     }
     tasks = [_task(delivery, webhook) for webhook, delivery in pairs]
     written: list[dict] = []

@@ -155,6 +155,36 @@ def test_a_timeout_marks_the_webhook_down_and_its_new_tasks_are_held(
     assert wait(lambda: any(request.path == "/dead" for request, _ in httpserver.log), timeout=5)
 
 
+def test_new_tasks_of_a_slow_webhook_are_held_for_the_sweeper(
+    app, setup, make_webhook, self_calls, tasks_dir, wait
+):
+    """A slow webhook's slots are mostly taken: its new tasks get no self-call, the sweeper fires a few."""
+    import os
+
+    from jomres_like.background.sweeper import SLOW_PROBES
+
+    slow = make_webhook(setup[0])
+    healthy = make_webhook(setup[0])
+    with app.app_context():
+        marks.note_result(slow.id, SimpleNamespace(ok=True, duration_ms=5000, error=""))
+    _raise(app, setup[1], count=SLOW_PROBES + 2)
+    fired = set(_task_ids(app, healthy.id))
+    assert wait(lambda: all(any(t.encode() in r for r in self_calls.requests) for t in fired), timeout=5)
+    held = _task_ids(app, slow.id)
+    assert len(held) == SLOW_PROBES + 2
+    assert not any(task_id.encode() in request for task_id in held for request in self_calls.requests)
+    old = time.time() - 60
+    for path in tasks_dir.iterdir():
+        if path.is_file() and not path.name.startswith("."):
+            os.utime(path, (old, old))  # past the self-call's grace
+    with app.app_context():
+        assert len(set(due_tasks()) & set(held)) == SLOW_PROBES
+        marks.note_result(slow.id, SimpleNamespace(ok=True, duration_ms=12, error=""))  # fast again
+    _raise(app, setup[1])
+    again = _task_ids(app, slow.id)[-1]
+    assert wait(lambda: any(again.encode() in request for request in self_calls.requests), timeout=5)
+
+
 def test_a_quick_success_clears_the_marks(app, setup, make_webhook, tasks_dir):
     hook = make_webhook(setup[0])
     with app.app_context():
