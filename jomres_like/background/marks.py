@@ -37,30 +37,19 @@ def is_marked(kind: str, webhook_id: int) -> bool:
     return os.path.exists(_path(kind, webhook_id))
 
 
-def _entries(kind: str):
-    """``(webhook_id, entry)`` of every mark file of ``kind``."""
-    prefix = f".{kind}-"
-    with os.scandir(store.tasks_dir() / store.MARKS) as entries:
-        for entry in entries:
-            if entry.name.startswith(prefix) and entry.name[len(prefix):].isdigit():
-                yield int(entry.name[len(prefix):]), entry
-
-
-def marked(kind: str) -> set[int]:
-    """The ids of the webhooks carrying the mark ``kind``."""
-    return {webhook_id for webhook_id, _entry in _entries(kind)}
-
-
-def marked_any(*kinds: str) -> set[int]:
-    """The ids of the webhooks carrying any of the marks ``kinds``, from one listing of the folder."""
-    prefixes = tuple(f".{kind}-" for kind in kinds)
-    found: set[int] = set()
+def _entries(*kinds: str):
+    """``(webhook_id, entry)`` of every mark file of any of ``kinds``."""
+    prefixes = [f".{kind}-" for kind in kinds]
     with os.scandir(store.tasks_dir() / store.MARKS) as entries:
         for entry in entries:
             for prefix in prefixes:
                 if entry.name.startswith(prefix) and entry.name[len(prefix):].isdigit():
-                    found.add(int(entry.name[len(prefix):]))
-    return found
+                    yield int(entry.name[len(prefix):]), entry
+
+
+def marked(*kinds: str) -> set[int]:
+    """The ids of the webhooks carrying any of the marks ``kinds``, from one listing of the folder."""
+    return {webhook_id for webhook_id, _entry in _entries(*kinds)}
 
 
 def _touch(path: str) -> None:

@@ -112,7 +112,7 @@ def dispatch_event(event_id: int) -> list[tuple]:
     # new event: the sweeper probes it. A slow webhook's deliveries share a few slots of each process, so a
     # self-call for it mostly finds them taken and can only answer "busy"; the sweeper fires as many of its
     # tasks per pass as those slots take (SLOW_PROBES).
-    marked = marks.marked_any("down", "slow") if pairs else set()
+    marked = marks.marked("down", "slow") if pairs else set()
     held = {
         webhook.id
         for webhook, _delivery in pairs
