@@ -2,7 +2,9 @@
 
 It runs inside the app's own processes: a daemon thread per process, started by the first request, wakes
 every ``JOMRES_SWEEP_SECONDS`` (0 disables it) and sweeps when it gets this node's sweep lock (an ``flock``,
-so one process per node sweeps at a time). ``flask deferred-tasks sweep`` runs one pass for cron. Across
+so one process per node sweeps at a time) and no process of the node has begun a pass within that time (the
+lock file's mtime says when the last one began): the node sweeps at most every ``JOMRES_SWEEP_SECONDS``,
+however many workers it runs. ``flask deferred-tasks sweep`` runs one pass for cron. Across
 nodes it is safe: events are claimed by a conditional update, tasks by their claim file.
 """
 
@@ -242,14 +244,35 @@ def sweep_once(inline: bool = False, limit: int = BATCH) -> dict[str, int]:
     return {"events": events, "tasks": ran}
 
 
+def sweep_if_due(interval: float) -> bool:
+    """Run a pass unless another process of this node is sweeping or began a pass within ``interval`` s.
+
+    Returns whether this call swept. The time of the node's last pass is the sweep lock file's mtime, read
+    and set under the lock, so that the node's workers, each waking on its own timer, take turns. The file
+    gets a byte at the first pass: an empty one was only just created by the lock (or by an older version)
+    and says nothing about when the node last swept.
+    """
+    with node_lock() as mine:
+        if not mine:
+            return False
+        path = store.tasks_dir() / ".sweep.lock"
+        now = time.time()
+        stat = path.stat()
+        if stat.st_size and 0 <= now - stat.st_mtime < interval:
+            return False
+        if not stat.st_size:
+            path.write_bytes(b"\n")
+        os.utime(path, (now, now))
+        sweep_once()
+        return True
+
+
 def _loop(app: Flask, interval: float) -> None:
     while True:
         time.sleep(interval * random.uniform(0.8, 1.2))
         try:
             with app.app_context():
-                with node_lock() as mine:
-                    if mine:
-                        sweep_once()
+                sweep_if_due(interval)
         except Exception:  # noqa: BLE001 - the sweeper must outlive a bad pass
             log.exception("Sweeper pass failed")
 

@@ -167,3 +167,24 @@ def test_list_run_and_purge(app, hooked, runner, httpserver, tasks_dir):
     assert runner.invoke(args=["deferred-tasks", "run", "../etc/passwd"]).exit_code == 1
     assert "Removed 1 task file(s)" in runner.invoke(args=["deferred-tasks", "purge"]).output
     assert not (tasks_dir / task_id).exists()
+
+
+def test_the_node_sweeps_at_most_once_an_interval_whichever_worker_wakes(app, monkeypatch, tasks_dir):
+    """Each worker's sweeper thread wakes on its own timer; the node still makes one pass per interval."""
+    from jomres_like.background import sweeper
+
+    passes = []
+    monkeypatch.setattr(sweeper, "sweep_once", lambda: passes.append(time.time()))
+    with app.app_context():
+        with sweeper.node_lock() as mine:
+            assert mine
+            assert sweeper.sweep_if_due(60) is False  # another process of the node is sweeping
+        assert sweeper.sweep_if_due(60) is True  # the node's first pass: an empty lock file says nothing
+        assert sweeper.sweep_if_due(60) is False  # another worker waking a moment later
+        assert len(passes) == 1
+        lock = tasks_dir / ".sweep.lock"
+        old = time.time() - 61
+        os.utime(lock, (old, old))  # the last pass began an interval ago
+        assert sweeper.sweep_if_due(60) is True
+        assert sweeper.sweep_if_due(60) is False
+    assert len(passes) == 2
