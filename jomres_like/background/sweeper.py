@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import select
@@ -58,11 +59,15 @@ _thread: threading.Thread | None = None
 _thread_pid: int | None = None
 
 
+def _lock_path() -> Path:
+    """This node's sweep lock file; its mtime says when the node's last pass began."""
+    return store.tasks_dir() / ".sweep.lock"
+
+
 @contextmanager
 def node_lock() -> Iterator[bool]:
     """This node's sweep lock (non-blocking); yields whether it was acquired."""
-    path = store.tasks_dir() / ".sweep.lock"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    fd = os.open(_lock_path(), os.O_WRONLY | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -255,7 +260,7 @@ def sweep_if_due(interval: float) -> bool:
     with node_lock() as mine:
         if not mine:
             return False
-        path = store.tasks_dir() / ".sweep.lock"
+        path = _lock_path()
         now = time.time()
         stat = path.stat()
         if stat.st_size and 0 <= now - stat.st_mtime < interval:
