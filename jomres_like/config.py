@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "JOMRES_DEMO": True,
     "JOMRES_RETRY_SCHEDULE": DEFAULT_RETRY_SCHEDULE,
     "JOMRES_SWEEP_SECONDS": 2.0,
+    "JOMRES_TASK_SYNC": "filesystem",  # an event's task files synced by one syncfs; "file": one fsync each
     "JOMRES_WEBHOOK_CONNECT_TIMEOUT": 5.0,
     "JOMRES_WEBHOOK_TIMEOUT": 15.0,
     "JOMRES_WEBHOOK_ALLOWED_NETWORKS": (),
@@ -80,6 +81,13 @@ def _floats(value: str) -> tuple[float, ...]:
     return numbers
 
 
+def _task_sync(value: str) -> str:
+    word = value.strip().lower()
+    if word not in ("filesystem", "file"):
+        raise ValueError("use filesystem (one syncfs for several task files) or file (an fsync each)")
+    return word
+
+
 def _list(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
 
@@ -102,6 +110,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "JOMRES_DEMO": ("JOMRES_DEMO", _flag),
     "JOMRES_RETRY_SCHEDULE": ("JOMRES_RETRY_SCHEDULE", _floats),
     "JOMRES_SWEEP_SECONDS": ("JOMRES_SWEEP_SECONDS", _non_negative),
+    "JOMRES_TASK_SYNC": ("JOMRES_TASK_SYNC", _task_sync),
     "JOMRES_WEBHOOK_CONNECT_TIMEOUT": ("JOMRES_WEBHOOK_CONNECT_TIMEOUT", _positive),
     "JOMRES_WEBHOOK_TIMEOUT": ("JOMRES_WEBHOOK_TIMEOUT", _positive),
     "JOMRES_WEBHOOK_ALLOWED_NETWORKS": ("JOMRES_WEBHOOK_ALLOWED_NETWORKS", _networks),

@@ -27,6 +27,7 @@ def test_defaults(tmp_path):
     assert (config["JOMRES_DEMO"], config["JOMRES_DEVELOPMENT"]) == (True, None)
     assert (config["JOMRES_WEBHOOK_CONNECT_TIMEOUT"], config["JOMRES_WEBHOOK_TIMEOUT"]) == (5.0, 15.0)
     assert (config["JOMRES_SWEEP_SECONDS"], config["JOMRES_TOKEN_LIFETIME"]) == (2.0, 3600)
+    assert config["JOMRES_TASK_SYNC"] == "filesystem"
     assert config["JOMRES_TEMP_DIR"].endswith("temp") and config["JOMRES_LOG_DIR"].endswith("logs")
 
 
@@ -44,6 +45,7 @@ def test_defaults(tmp_path):
         ("JOMRES_DEMO", "Yes", "JOMRES_DEMO", True),
         ("JOMRES_RETRY_SCHEDULE", "0, 1.5,60", "JOMRES_RETRY_SCHEDULE", (0.0, 1.5, 60.0)),
         ("JOMRES_SWEEP_SECONDS", "0.5", "JOMRES_SWEEP_SECONDS", 0.5),
+        ("JOMRES_TASK_SYNC", " File", "JOMRES_TASK_SYNC", "file"),
         ("JOMRES_WEBHOOK_CONNECT_TIMEOUT", "2", "JOMRES_WEBHOOK_CONNECT_TIMEOUT", 2.0),
         ("JOMRES_WEBHOOK_TIMEOUT", "30", "JOMRES_WEBHOOK_TIMEOUT", 30.0),
         ("JOMRES_WEBHOOK_ALLOWED_NETWORKS", "10.0.0.0/8; 192.168.1.7", "JOMRES_WEBHOOK_ALLOWED_NETWORKS",
@@ -74,6 +76,7 @@ def test_the_mapping_overrides_the_environment(monkeypatch, tmp_path):
         ("JOMRES_TOKEN_LIFETIME", "-5"),
         ("JOMRES_SWEEP_SECONDS", "often"),
         ("JOMRES_SWEEP_SECONDS", "-1"),
+        ("JOMRES_TASK_SYNC", "fsync"),
         ("JOMRES_WEBHOOK_TIMEOUT", "0"),
         ("JOMRES_WEBHOOK_TIMEOUT", "nan"),
         ("JOMRES_WEBHOOK_CONNECT_TIMEOUT", "inf"),

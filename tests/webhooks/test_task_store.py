@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections import Counter
 
@@ -25,7 +26,10 @@ def test_task_ids_are_50_letters_drawn_evenly(app):
     assert min(counts.values()) > 250 and max(counts.values()) < 520
 
 
-def test_several_tasks_are_written_whole_and_nothing_is_left_when_one_fails(app, tasks_dir, monkeypatch):
+@pytest.mark.parametrize("mode", ["file", "filesystem"])
+def test_several_tasks_are_written_whole_and_nothing_is_left_when_one_fails(app, tasks_dir, monkeypatch,
+                                                                           mode):
+    app.config["JOMRES_TASK_SYNC"] = mode
     with app.app_context():
         first, second = _task(store.new_task_id()), _task(store.new_task_id())
         store.write_tasks([first, second])
@@ -41,10 +45,72 @@ def test_several_tasks_are_written_whole_and_nothing_is_left_when_one_fails(app,
                 raise OSError(28, "No space left on device")
 
         monkeypatch.setattr(store.os, "fsync", failing_fsync)
+        monkeypatch.setattr(store, "_syncfs", lambda fd: -1)  # failed: each file's fsync tells which
         with pytest.raises(OSError):
             store.write_tasks([third, fourth])
     names = sorted(path.name for path in tasks_dir.iterdir() if path.is_file())
     assert names == sorted([first["task_id"], second["task_id"]])  # no temporaries, neither new task
+
+
+class _Syncs:
+    """Records the store's fsync and syncfs calls (each succeeding) as ``("fsync"|"syncfs", fd)``."""
+
+    def __init__(self, monkeypatch, syncfs_available: bool = True):
+        self.calls: list[tuple[str, int]] = []
+        real_fsync = os.fsync
+
+        def fsync(fd):
+            self.calls.append(("fsync", fd))
+            real_fsync(fd)
+
+        monkeypatch.setattr(store.os, "fsync", fsync)
+        monkeypatch.setattr(store, "_syncfs", (lambda fd: self.calls.append(("syncfs", fd)) or 0)
+                            if syncfs_available else None)
+
+    def kinds(self) -> list[str]:
+        return [kind for kind, _fd in self.calls]
+
+
+def test_an_events_task_files_are_made_durable_by_one_syncfs(app, tasks_dir, monkeypatch):
+    syncs = _Syncs(monkeypatch)
+    with app.app_context():
+        tasks = [_task(store.new_task_id()) for _ in range(3)]
+        store.write_tasks(tasks)
+        assert syncs.kinds() == ["syncfs"]
+        store.write_task(_task(store.new_task_id()))  # one file: its own fsync, nothing else flushed
+        assert syncs.kinds() == ["syncfs", "fsync"]
+        assert all(store.read_task(task["task_id"])[0] == task for task in tasks)
+
+
+@pytest.mark.parametrize("mode, available", [("file", True), ("filesystem", False)])
+def test_each_task_file_is_fsynced_when_asked_or_without_syncfs(app, tasks_dir, monkeypatch, mode, available):
+    app.config["JOMRES_TASK_SYNC"] = mode
+    syncs = _Syncs(monkeypatch, syncfs_available=available)
+    with app.app_context():
+        store.write_tasks([_task(store.new_task_id()) for _ in range(3)])
+    assert syncs.kinds() == ["fsync"] * 3
+    assert len({fd for _kind, fd in syncs.calls}) == 3
+
+
+def test_a_failed_syncfs_falls_back_to_an_fsync_of_each_file(app, tasks_dir, monkeypatch):
+    syncs = _Syncs(monkeypatch)
+    monkeypatch.setattr(store, "_syncfs", lambda fd: syncs.calls.append(("syncfs", fd)) or -1)
+    with app.app_context():
+        tasks = [_task(store.new_task_id()) for _ in range(2)]
+        store.write_tasks(tasks)
+        assert syncs.kinds() == ["syncfs", "fsync", "fsync"]
+        assert [store.read_task(task["task_id"])[0] for task in tasks] == tasks
+
+
+def test_the_systems_own_syncfs_is_used_here(app, tasks_dir):
+    """On Linux the C library has syncfs; a real batch goes through it and the files are whole."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("syncfs(2) is Linux's")
+    assert store._syncfs is not None
+    with app.app_context():
+        tasks = [_task(store.new_task_id()) for _ in range(2)]
+        store.write_tasks(tasks)
+        assert [store.read_task(task["task_id"])[0] for task in tasks] == tasks
 
 
 def test_only_regular_files_are_read_as_tasks(app, tasks_dir):
