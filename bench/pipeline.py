@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 import _machine  # noqa: E402 - bench/ is the script's own folder
 import _procs  # noqa: E402 - likewise
+from _browser import FormPoster  # noqa: E402 - likewise
 from _peers import Receiver, Silent  # noqa: E402 - likewise
 from live import LiveServer, form_fields  # noqa: E402 - tests/ is not a package on the path by default
 
@@ -111,7 +112,7 @@ class Bench:
             )
             self.departure = self.booking.departure
         self.edit_url = f"{self.server.url}/manager/properties/1/bookings/{self.booking.id}/edit"
-        self.fields: dict[int, list] = {}
+        self.fields: dict[int, tuple[FormPoster, list]] = {}
         self.flip = 0
         self.changes = 0
         self.lock = threading.Lock()
@@ -153,9 +154,8 @@ class Bench:
         """Load the booking form once for ``browser`` (each session has its own CSRF token)."""
         if id(browser) not in self.fields:
             page = browser.get(self.edit_url, timeout=10).text
-            self.fields[id(browser)] = [
-                f for f in form_fields(page) if f[0] not in ("departure", "special_reqs")
-            ]
+            fields = [f for f in form_fields(page) if f[0] not in ("departure", "special_reqs")]
+            self.fields[id(browser)] = (FormPoster(browser, self.edit_url), fields)
 
     def change_booking(self, browser=None) -> float:
         """POST the booking form with the departure moved by one day either way; return seconds taken."""
@@ -166,16 +166,12 @@ class Bench:
             self.changes += 1
             departure = (self.departure + timedelta(days=self.flip)).isoformat()
             note = f"bench change {self.changes}"
+        poster, fields = self.fields[id(browser)]
         started = time.perf_counter()
-        response = browser.post(
-            self.edit_url,
-            data=self.fields[id(browser)] + [("departure", departure), ("special_reqs", note)],
-            allow_redirects=False,
-            timeout=30,
-        )
+        status = poster.post(fields + [("departure", departure), ("special_reqs", note)], timeout=30)
         elapsed = time.perf_counter() - started
-        if response.status_code not in (302, 303):
-            raise RuntimeError(f"booking change answered {response.status_code}")
+        if status not in (302, 303):
+            raise RuntimeError(f"booking change answered {status}")
         return elapsed
 
     def drain(self, timeout: float = 90) -> int:
