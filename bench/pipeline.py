@@ -67,7 +67,8 @@ def pct(values: list[float], q: float) -> float:
 class Bench:
     """The app under gunicorn plus helpers to add webhooks and raise events through the UI."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, root: Path = ROOT, env: dict | None = None):
+        """The app of the checkout ``root`` (this one by default), with ``env`` added to its environment."""
         database = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
         self.server = LiveServer(
             workdir,
@@ -77,7 +78,9 @@ class Bench:
                 "JOMRES_DEMO": "1",
                 "JOMRES_DEVELOPMENT": "0",
                 "JOMRES_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+                **(env or {}),
             },
+            root=root,
         )
         self.env = self.server.env
 

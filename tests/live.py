@@ -40,8 +40,10 @@ class LiveServer:
         port: int | None = None,
         workers: int | None = 2,
         threads: int = 8,
+        root: Path = ROOT,
     ):
         self.workdir = Path(workdir)
+        self.root = Path(root)  # the checkout whose app runs (the bench compares two)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.temp_dir = self.workdir / "temp"
@@ -66,7 +68,7 @@ class LiveServer:
         """Run ``flask --app app ...`` with this server's environment."""
         return subprocess.run(
             [str(VENV_BIN / "flask"), "--app", "app", *args],
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
             capture_output=True,
             text=True,
@@ -82,7 +84,7 @@ class LiveServer:
         with open(self.output, "ab") as out:
             self.process = subprocess.Popen(
                 [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--no-control-socket", "wsgi:app"],
-                cwd=ROOT,
+                cwd=self.root,
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
