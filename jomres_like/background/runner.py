@@ -35,7 +35,7 @@ DRAIN_SECONDS = 5.0
 
 
 def stale_after() -> float:
-    """Seconds after which a claim is considered abandoned even if its process still lives."""
+    """Seconds after which a claim file of an earlier version is left over: its delivery has ended."""
     return float(current_app.config.get("JOMRES_WEBHOOK_TIMEOUT") or 15) * 2 + 30
 
 
@@ -121,10 +121,12 @@ def _drain(slot: slots.Slot, dev: bool) -> int:
 
 def _claim_and_run(task_id: str, dev: bool) -> tuple[int, dict]:
     try:
-        with store.claim(task_id, stale_after()):
-            return _run_claimed(task_id, dev)
+        with store.claim(task_id) as (task, failed):  # read again, under the claim
+            return _run_claimed(task_id, task, failed, dev)
     except store.TaskBusy:
         return _answer(409, "busy", "This task is running right now.", task=task_id)
+    except store.TaskError as exc:
+        return _answer(404 if isinstance(exc, store.TaskMissing) else 422, "error", str(exc), task=task_id)
 
 
 # Built once (hot path): a task's delivery (found by its task id) and its webhook in one statement.
@@ -135,11 +137,7 @@ _DELIVERY_AND_WEBHOOK = (
 )
 
 
-def _run_claimed(task_id: str, dev: bool) -> tuple[int, dict]:
-    try:
-        task, failed = store.read_task(task_id)  # again, under the claim
-    except store.TaskError as exc:
-        return _answer(404 if isinstance(exc, store.TaskMissing) else 422, "error", str(exc), task=task_id)
+def _run_claimed(task_id: str, task: dict, failed: bool, dev: bool) -> tuple[int, dict]:
     row = db.session.execute(_DELIVERY_AND_WEBHOOK, {"task_id": task_id}).first()
     delivery, webhook = row if row is not None else (None, None)
     if delivery is None or delivery.message_id != task["message_id"]:

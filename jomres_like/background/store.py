@@ -2,14 +2,14 @@
 
 Every file is written atomically (temporary name, fsync, rename; an event's several files are made durable
 together, :func:`sync_files`) and named by a task id of exactly 50 ASCII letters, so that an id that passed
-:func:`valid_task_id` can never escape the folder. A task is claimed with an ``O_EXCL`` lock file beside it,
-holding the claiming process id: a lock whose process died (a crash, a ``SIGKILL``) or that is older than
-``stale_after`` seconds is broken by the next claimant.
+:func:`valid_task_id` can never escape the folder. A task is claimed with an exclusive ``flock`` on its
+file (:func:`claim`), which a process that dies lets go of at once.
 """
 
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import os
 import re
@@ -31,6 +31,7 @@ FAILED = "failed"
 #: subfolder of the webhooks' slow/down/draining marks (:mod:`.marks`), out of the task files' listings
 MARKS = "marks"
 _OLD_MARK = re.compile(r"\.(slow|down|draining)-\d+")
+#: the claim files of earlier versions (``<task id>.lock``), removed once old (:func:`remove_leftovers`)
 LOCK_SUFFIX = ".lock"
 MAX_TASK_BYTES = 64 * 1024
 
@@ -160,33 +161,34 @@ def sync_files(fds: list[int]) -> None:
         os.fsync(fd)
 
 
-def _read_regular(path: Path) -> bytes | None:
-    """The first MAX_TASK_BYTES + 1 bytes of ``path`` if it is a regular file, else ``None``."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO planted under a task's name must not block
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        raise TaskError("Task file is unreadable.") from exc
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return os.read(fd, MAX_TASK_BYTES + 1)
-    except OSError as exc:
-        raise TaskError("Task file is unreadable.") from exc
-    finally:
-        os.close(fd)
+def _open_task(task_id: str) -> tuple[int, bool]:
+    """A descriptor open for reading on the task's file (pending first, then failed), and whether it failed.
 
-
-def read_task(task_id: str) -> tuple[dict[str, Any], bool]:
-    """Load a task file (JSON only, never pickle); return ``(task, failed)``; :class:`TaskError` otherwise."""
+    Only a regular file counts: a folder, or a FIFO planted under a task's name (opened without blocking),
+    is no task. Raises :class:`TaskMissing` when there is none, :class:`TaskError` when it cannot be opened.
+    """
     for failed in (False, True):
-        raw = _read_regular(_path(task_id, failed))
-        if raw is not None:
-            break
-    else:
-        raise TaskMissing("No such task.")
+        try:
+            fd = os.open(_path(task_id, failed), os.O_RDONLY | os.O_NONBLOCK)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            raise TaskError("Task file is unreadable.") from exc
+        try:
+            regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        except OSError as exc:
+            os.close(fd)
+            raise TaskError("Task file is unreadable.") from exc
+        if regular:
+            return fd, failed
+        os.close(fd)
+    raise TaskMissing("No such task.")
+
+
+def _load(fd: int, task_id: str) -> dict[str, Any]:
+    """The task in the file open on ``fd`` (JSON only, never pickle), checked; else :class:`TaskError`."""
     try:
+        raw = os.read(fd, MAX_TASK_BYTES + 1)
         if len(raw) > MAX_TASK_BYTES:
             raise TaskError("Task file is too large.")
         task = json.loads(raw.decode("utf-8"))
@@ -200,7 +202,16 @@ def read_task(task_id: str) -> tuple[dict[str, Any], bool]:
             raise TaskError(f"Task file is malformed ({key}).")
     if not isinstance(task.get("processor"), str) or not isinstance(task.get("message_id"), str):
         raise TaskError("Task file is malformed (processor).")
-    return task, failed
+    return task
+
+
+def read_task(task_id: str) -> tuple[dict[str, Any], bool]:
+    """Load a task file (JSON only, never pickle); return ``(task, failed)``; :class:`TaskError` otherwise."""
+    fd, failed = _open_task(task_id)
+    try:
+        return _load(fd, task_id), failed
+    finally:
+        os.close(fd)
 
 
 def _is_int(value: Any) -> bool:
@@ -224,80 +235,52 @@ def move_to_failed(task: dict[str, Any]) -> None:
     _path(task["task_id"]).unlink(missing_ok=True)
 
 
-def listing(failed: bool = False) -> tuple[list[tuple[str, float, int]], set[str]]:
-    """One listing of the pending (or failed) folder.
+def listing(failed: bool = False) -> list[tuple[str, float, int]]:
+    """One listing of the pending (or failed) folder: ``(task_id, mtime, inode)`` of its task files.
 
-    Returns ``(task_id, mtime, inode)`` of its task files, oldest first, and the ids whose claim file is
-    there (a rewritten task file is a new inode, so the pair tells a file read before from a new one).
+    Oldest first. A rewritten task file is a new inode, so the pair tells a file read before from a new one.
     """
     folder = failed_dir() if failed else tasks_dir()
     found = []
-    claimed = set()
     with os.scandir(folder) as entries:
         for entry in entries:
             name = entry.name
-            if name.endswith(LOCK_SUFFIX):
-                claimed.add(name[: -len(LOCK_SUFFIX)])
-            elif valid_task_id(name) and entry.is_file():
+            if valid_task_id(name) and entry.is_file():
                 try:
                     found.append((entry.stat().st_mtime, name, entry.inode()))
                 except FileNotFoundError:
                     continue
-    return [(name, mtime, inode) for mtime, name, inode in sorted(found)], claimed
+    return [(name, mtime, inode) for mtime, name, inode in sorted(found)]
 
 
 def task_ids(failed: bool = False) -> list[str]:
     """The ids of the task files in the pending (or failed) folder, oldest first."""
-    return [task_id for task_id, _mtime, _inode in listing(failed)[0]]
-
-
-def _lock_path(task_id: str) -> Path:
-    return _path(task_id).with_name(task_id + LOCK_SUFFIX)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def lock_is_stale(task_id: str, stale_after: float) -> bool:
-    """Whether the task's lock (if any) belongs to a dead process or is older than ``stale_after``."""
-    lock = _lock_path(task_id)
-    try:
-        age = time.time() - lock.stat().st_mtime
-        pid = int(lock.read_text().strip() or 0)
-    except (FileNotFoundError, ValueError):
-        return True
-    return age > stale_after or not _process_alive(pid)
+    return [task_id for task_id, _mtime, _inode in listing(failed)]
 
 
 def remove_leftovers(stale_after: float, temporaries_after: float = 60.0) -> int:
-    """Remove what dead processes left; return how many files went.
+    """Remove what dead processes and earlier versions left; return how many files went.
 
-    That is claim files of tasks that are gone, temporaries of writes that never reached their rename
-    (older than ``temporaries_after`` seconds, so no write in progress loses its file), and marks left beside
-    the task files by versions that kept them there. One listing of each folder serves all three.
+    That is the claim files of earlier versions (``<id>.lock``, older than ``stale_after`` seconds: a worker
+    of such a version still finishing its delivery while the node restarts has let go by then), temporaries
+    of writes that never reached their rename (older than ``temporaries_after`` seconds, so no write in
+    progress loses its file), and marks left beside the task files by versions that kept them there. One
+    listing of each folder serves all three.
     """
     removed = 0
-    cutoff = time.time() - temporaries_after
+    now = time.time()
+    cutoff, claims_cutoff = now - temporaries_after, now - stale_after
     for folder, claims in ((tasks_dir(), True), (failed_dir(), False)):  # claims live beside pending tasks
         with os.scandir(folder) as entries:
             for entry in entries:
                 name = entry.name
-                if claims and name.endswith(LOCK_SUFFIX):
-                    task_id = name[: -len(LOCK_SUFFIX)]
-                    if (
-                        valid_task_id(task_id)
-                        and not _path(task_id).exists()
-                        and lock_is_stale(task_id, stale_after)
-                    ):
-                        _lock_path(task_id).unlink(missing_ok=True)
-                        removed += 1
+                if claims and name.endswith(LOCK_SUFFIX) and valid_task_id(name[: -len(LOCK_SUFFIX)]):
+                    try:
+                        if entry.stat().st_mtime < claims_cutoff:
+                            os.unlink(entry.path)
+                            removed += 1
+                    except FileNotFoundError:
+                        continue
                 elif claims and _OLD_MARK.fullmatch(name):
                     try:
                         os.unlink(entry.path)
@@ -315,27 +298,53 @@ def remove_leftovers(stale_after: float, temporaries_after: float = 60.0) -> int
 
 
 @contextmanager
-def claim(task_id: str, stale_after: float) -> Iterator[None]:
-    """Hold the task's claim for the block; raise :class:`TaskBusy` when a live worker holds it."""
-    lock = _lock_path(task_id)
-    for _ in range(2):
+def claim(task_id: str) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Hold the task's claim for the block; yield ``(task, failed)``, read under it.
+
+    The claim is an exclusive ``flock`` on the task's file, kept open for the block: no other thread or
+    process of the node claims the task meanwhile, and one that dies (a crash, a ``SIGKILL``) lets go at
+    once. A file deleted or replaced (a retry rewrites it) while this one waited for it is let go, and the
+    task's current file claimed instead. Raises :class:`TaskBusy` when another holds the claim,
+    :class:`TaskMissing` when the task has no file (any more) and :class:`TaskError` when it is unreadable.
+    """
+    for _ in range(3):
+        fd, failed = _open_task(task_id)
         try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            break
-        except FileExistsError:
-            if not lock_is_stale(task_id, stale_after):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
                 raise TaskBusy(task_id) from None
-            lock.unlink(missing_ok=True)
-    else:
-        raise TaskBusy(task_id)
+            if _still_named(fd, _path(task_id, failed)):
+                yield _load(fd, task_id), failed
+                return
+        finally:
+            os.close(fd)  # lets the claim go
+    raise TaskBusy(task_id)  # replaced again and again meanwhile: someone else is at it
+
+
+def _still_named(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the file open on ``fd`` (not deleted, not replaced by a rewrite)."""
     try:
-        os.write(fd, str(os.getpid()).encode())
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def claimed(task_id: str) -> bool:
+    """Whether a thread of this node holds the pending task's claim right now (the sweeper asks)."""
+    try:
+        fd = os.open(_path(task_id), os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
     finally:
         os.close(fd)
-    try:
-        yield
-    finally:
-        lock.unlink(missing_ok=True)
 
 
 def purge(done: bool = True, failed: bool = True) -> int:

@@ -5,7 +5,7 @@ every ``JOMRES_SWEEP_SECONDS`` (0 disables it) and sweeps when it gets this node
 so one process per node sweeps at a time) and no process of the node has begun a pass within that time (the
 lock file's mtime says when the last one began): the node sweeps at most every ``JOMRES_SWEEP_SECONDS``,
 however many workers it runs. ``flask deferred-tasks sweep`` runs one pass for cron. Across
-nodes it is safe: events are claimed by a conditional update, tasks by their claim file.
+nodes it is safe: events are claimed by a conditional update, tasks by a lock on their file.
 """
 
 from __future__ import annotations
@@ -170,9 +170,8 @@ def due_tasks(limit: int = BATCH) -> list[str]:
 def _candidates(most: int) -> list[tuple[str, dict, float]]:
     """``(task_id, task, age)`` of the pending files worth a look, oldest first, at most ``most``."""
     draining = marks.draining()
-    stale_after = _stale_after()
     found: list[tuple[str, dict, float]] = []
-    files, claimed = store.listing()
+    files = store.listing()
     if len(_seen) > len(files):  # some files went: forget them
         present = {task_id for task_id, _mtime, _inode in files}
         for task_id in [task_id for task_id in _seen if task_id not in present]:
@@ -180,8 +179,6 @@ def _candidates(most: int) -> list[tuple[str, dict, float]]:
     for task_id, mtime, inode in files:
         if len(found) >= most:
             break
-        if task_id in claimed and not store.lock_is_stale(task_id, stale_after):
-            continue
         version = (mtime, inode)
         cached = _seen.get(task_id)
         if cached is not None and cached[0] == version:
@@ -199,6 +196,8 @@ def _candidates(most: int) -> list[tuple[str, dict, float]]:
         age = max(0.0, time.time() - mtime)
         if "attempts" not in task and task.get("webhook_id") in draining and age < QUEUED_TASK:
             continue  # waiting in a queue that a thread of this node is running
+        if store.claimed(task_id):
+            continue  # running right now
         found.append((task_id, task, age))
     return found
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
@@ -137,15 +139,35 @@ def test_orphaned_files_are_removed_after_a_grace_period(app, hooked, runner, ta
     assert not (tasks_dir / orphan).exists()
 
 
-def test_stale_claim_of_a_dead_process_is_broken(app, hooked, runner, httpserver, tasks_dir):
+def test_a_claimed_task_is_left_alone_and_a_killed_claimant_lets_go(app, hooked, runner, httpserver,
+                                                                     tasks_dir):
     with app.app_context():
         raise_event("guest_saved", property_uid=hooked.id, guest_uid=3)
         db.session.commit()
     [task_id] = [p.name for p in tasks_dir.iterdir() if p.is_file()]
-    (tasks_dir / (task_id + ".lock")).write_text("999999999")  # a worker killed mid-delivery
     _age_files(tasks_dir, 5)
+    # another process claims the task as a worker does, and is killed mid-delivery
+    holder = subprocess.Popen(
+        [sys.executable, "-c", CLAIM_AND_HANG, str(tasks_dir / task_id)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "claimed"
+        assert "ran 0 task(s)" in runner.invoke(args=["deferred-tasks", "sweep"]).output
+        assert httpserver.log == []
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
     assert "ran 1 task(s)" in runner.invoke(args=["deferred-tasks", "sweep"]).output
-    assert len(httpserver.log) == 1 and not (tasks_dir / (task_id + ".lock")).exists()
+    assert len(httpserver.log) == 1 and not (tasks_dir / task_id).exists()
+
+
+CLAIM_AND_HANG = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("claimed", flush=True)
+time.sleep(60)
+"""
 
 
 def test_list_run_and_purge(app, hooked, runner, httpserver, tasks_dir):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections import Counter
 
@@ -137,17 +138,104 @@ def test_temporaries_left_by_a_crash_are_removed_once_old(app, tasks_dir):
     assert not old.exists() and fresh.exists() and keep.exists()
 
 
-def test_claims_of_gone_tasks_are_removed_once_stale(app, tasks_dir):
+def test_claim_files_of_earlier_versions_are_removed_once_old(app, tasks_dir):
     with app.app_context():
-        dead, live, pending = (store.new_task_id() for _ in range(3))
-        store.write_task(_task(pending))
-    (tasks_dir / f"{dead}.lock").write_text("999999999")  # its worker was killed, its task is done
-    (tasks_dir / f"{live}.lock").write_text(str(os.getpid()))  # a worker of ours still holds it
-    (tasks_dir / f"{pending}.lock").write_text("999999999")  # its task waits: the next claimant breaks it
+        old, fresh = store.new_task_id(), store.new_task_id()
+        store.write_task(_task(old))
+    for task_id, age in ((old, 120), (fresh, 5)):
+        lock = tasks_dir / f"{task_id}.lock"
+        lock.write_text("999999999")
+        os.utime(lock, (time.time() - age, time.time() - age))
+    sweep_lock = tasks_dir / ".sweep.lock"  # the node's sweep lock is no claim
+    sweep_lock.write_text("")
+    os.utime(sweep_lock, (time.time() - 120, time.time() - 120))
     with app.app_context():
         assert store.remove_leftovers(stale_after=60) == 1
-    left = sorted(path.name for path in tasks_dir.glob("*.lock"))
-    assert left == sorted([f"{live}.lock", f"{pending}.lock"])
+    assert sorted(path.name for path in tasks_dir.glob("*.lock")) == [".sweep.lock", f"{fresh}.lock"]
+    assert (tasks_dir / old).is_file()
+
+
+def _in_thread(function):
+    """Run ``function`` in another thread (another open file, as another worker thread has); its result."""
+    result = {}
+
+    def run():
+        try:
+            result["value"] = function()
+        except Exception as exc:  # noqa: BLE001 - handed back to the test
+            result["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def test_a_claim_yields_the_task_and_keeps_every_other_claimant_out(app, tasks_dir):
+    with app.app_context():
+        task_id = store.new_task_id()
+        store.write_task(_task(task_id))
+
+        def claim_it():
+            with app.app_context(), store.claim(task_id) as (task, failed):
+                return task, failed
+
+        def is_claimed():
+            with app.app_context():
+                return store.claimed(task_id)
+
+        assert not store.claimed(task_id)
+        with store.claim(task_id) as (task, failed):
+            assert (task, failed) == (_task(task_id), False)
+            assert _in_thread(is_claimed) is True
+            with pytest.raises(store.TaskBusy):
+                _in_thread(claim_it)
+        assert _in_thread(is_claimed) is False
+        assert _in_thread(claim_it) == (_task(task_id), False)
+
+
+def test_a_claim_follows_the_task_file_a_rewrite_put_in_its_place(app, tasks_dir, monkeypatch):
+    with app.app_context():
+        task_id = store.new_task_id()
+        store.write_task(_task(task_id))
+        real_flock = store.fcntl.flock
+        rewrites = []
+
+        def flock_after_a_rewrite(fd, operation):
+            if not rewrites:  # between this claimant's open and its lock, the holder rewrote the task
+                rewrites.append(1)
+                store.write_task({**_task(task_id), "attempts": 1})
+            return real_flock(fd, operation)
+
+        monkeypatch.setattr(store.fcntl, "flock", flock_after_a_rewrite)
+        with store.claim(task_id) as (task, _failed):
+            assert task["attempts"] == 1  # the file now under the name, not the one first opened
+
+
+def test_a_task_processed_while_its_claimant_waited_is_missing(app, tasks_dir, monkeypatch):
+    with app.app_context():
+        task_id = store.new_task_id()
+        store.write_task(_task(task_id))
+        real_flock = store.fcntl.flock
+
+        def flock_after_a_delete(fd, operation):
+            store.delete_task(task_id)  # the holder succeeded and removed it
+            return real_flock(fd, operation)
+
+        monkeypatch.setattr(store.fcntl, "flock", flock_after_a_delete)
+        with pytest.raises(store.TaskMissing), store.claim(task_id):
+            pytest.fail("a deleted task must not be claimed")
+
+
+def test_a_failed_task_is_claimed_in_its_folder(app, tasks_dir):
+    with app.app_context():
+        task_id = store.new_task_id()
+        store.move_to_failed(_task(task_id))
+        with store.claim(task_id) as (task, failed):
+            assert (task, failed) == (_task(task_id), True)
 
 
 def test_marks_live_apart_from_the_task_files_and_old_ones_are_tidied(app, tasks_dir):
