@@ -61,7 +61,7 @@ def _set(kind: str, webhook_id: int, on: bool) -> None:
     if on:
         if not os.path.exists(path):
             _touch(path)
-    else:
+    elif os.path.exists(path):  # mostly not: a lookup, where unlink would lock the folder even so
         try:
             os.unlink(path)
         except FileNotFoundError:

@@ -220,13 +220,19 @@ def _is_int(value: Any) -> bool:
 
 def delete_task(task_id: str) -> None:
     """Remove a task's file wherever it is (pending or failed)."""
-    for failed in (False, True):
-        _path(task_id, failed).unlink(missing_ok=True)
+    _path(task_id).unlink(missing_ok=True)
+    remove_failed(task_id)
 
 
 def remove_failed(task_id: str) -> None:
-    """Remove the task's copy in ``failed/`` (after a successful re-run or a redelivery)."""
-    _path(task_id, True).unlink(missing_ok=True)
+    """Remove the task's copy in ``failed/`` (after a successful re-run or a redelivery).
+
+    There mostly is none: the name is looked up first, since ``unlink`` locks the folder even for a name
+    that is not there, and every delivery asks.
+    """
+    path = _path(task_id, True)
+    if path.exists():
+        path.unlink(missing_ok=True)
 
 
 def move_to_failed(task: dict[str, Any]) -> None:
