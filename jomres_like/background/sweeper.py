@@ -259,16 +259,24 @@ def sweep_if_due(interval: float) -> bool:
     with node_lock() as mine:
         if not mine:
             return False
-        path = _lock_path()
-        now = time.time()
-        stat = path.stat()
-        if stat.st_size and 0 <= now - stat.st_mtime < interval:
+        stat = _lock_path().stat()
+        if stat.st_size and 0 <= time.time() - stat.st_mtime < interval:
             return False
-        if not stat.st_size:
-            path.write_bytes(b"\n")
-        os.utime(path, (now, now))
+        note_pass()
         sweep_once()
         return True
+
+
+def note_pass() -> None:
+    """Record that a pass of this node begins now (its caller holds :func:`node_lock`): the lock file's mtime.
+
+    ``flask deferred-tasks sweep`` records its passes too, so that the workers do not sweep again right after.
+    """
+    path = _lock_path()
+    if not path.stat().st_size:
+        path.write_bytes(b"\n")
+    now = time.time()
+    os.utime(path, (now, now))
 
 
 def _loop(app: Flask, interval: float) -> None:

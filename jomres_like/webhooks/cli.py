@@ -92,12 +92,13 @@ def run_command(task_id: str) -> None:
 )
 def sweep_command(fire: bool) -> None:
     """One sweeper pass: undispatched events, due retries, lost self-calls (for cron)."""
-    from ..background.sweeper import node_lock, sweep_once
+    from ..background.sweeper import node_lock, note_pass, sweep_once
 
     with node_lock() as mine:
         if not mine:
             click.echo("Another sweeper is running on this node; nothing done.")
             return
+        note_pass()
         counts = sweep_once(inline=not fire)
     click.echo(
         f"Dispatched {counts['events']} event(s); {'fired' if fire else 'ran'} {counts['tasks']} task(s)."

@@ -210,3 +210,16 @@ def test_the_node_sweeps_at_most_once_an_interval_whichever_worker_wakes(app, mo
         assert sweeper.sweep_if_due(60) is True
         assert sweeper.sweep_if_due(60) is False
     assert len(passes) == 2
+
+
+def test_a_cron_pass_counts_as_the_nodes_pass_of_the_interval(app, runner, monkeypatch, tasks_dir):
+    from jomres_like.background import sweeper
+
+    lock = tasks_dir / ".sweep.lock"
+    assert "Dispatched 0 event(s)" in runner.invoke(args=["deferred-tasks", "sweep"]).output
+    assert lock.stat().st_size and time.time() - lock.stat().st_mtime < 5
+    passes = []
+    monkeypatch.setattr(sweeper, "sweep_once", lambda: passes.append(1))
+    with app.app_context():
+        assert sweeper.sweep_if_due(60) is False  # the workers do not sweep again right after cron
+    assert passes == []
