@@ -21,6 +21,16 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
+#: a live server with the demo data in development mode (loopback receivers allowed), a sweeper every half
+#: second and short webhook timeouts: the end-to-end tests of the pages and of the API
+DEMO_ENV = {
+    "JOMRES_DEMO": "1",
+    "JOMRES_DEVELOPMENT": "1",
+    "JOMRES_SWEEP_SECONDS": "0.5",
+    "JOMRES_WEBHOOK_TIMEOUT": "3",
+    "JOMRES_WEBHOOK_CONNECT_TIMEOUT": "1",
+}
+
 
 def free_port() -> int:
     """A TCP port nobody listens on right now."""

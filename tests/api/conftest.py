@@ -174,18 +174,14 @@ def revoke(app, token: str) -> None:
         db.session.commit()
 
 
-LIVE_ENV = {"JOMRES_DEMO": "1", "JOMRES_DEVELOPMENT": "1", "JOMRES_SWEEP_SECONDS": "0.5",
-            "JOMRES_WEBHOOK_TIMEOUT": "3", "JOMRES_WEBHOOK_CONNECT_TIMEOUT": "1"}
-
-
 @pytest.fixture
 def live_api(live_database, tmp_path):
     """The real app under gunicorn with the demo data, and an app key made with ``flask api-keys create``."""
     import json
 
-    from live import LiveServer
+    from live import DEMO_ENV, LiveServer
 
-    server = LiveServer(tmp_path / "live", live_database, env=LIVE_ENV)
+    server = LiveServer(tmp_path / "live", live_database, env=DEMO_ENV)
     server.start()
     try:
         created = server.flask("api-keys", "create", "--user", "manager", "--scopes", ",".join(ALL_SCOPES),

@@ -15,16 +15,13 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 pytestmark = pytest.mark.e2e
 
-LIVE_ENV = {"JOMRES_DEMO": "1", "JOMRES_DEVELOPMENT": "1", "JOMRES_SWEEP_SECONDS": "0.5",
-            "JOMRES_WEBHOOK_TIMEOUT": "3", "JOMRES_WEBHOOK_CONNECT_TIMEOUT": "1"}
-
 
 @pytest.fixture
 def server(live_database, tmp_path):
     """The real app under gunicorn with the demo data."""
-    from live import LiveServer
+    from live import DEMO_ENV, LiveServer
 
-    live = LiveServer(tmp_path / "live", live_database, env=LIVE_ENV)
+    live = LiveServer(tmp_path / "live", live_database, env=DEMO_ENV)
     live.start(timeout=60)
     yield live
     live.stop()
