@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import json
+import math
 import os
 import re
 import secrets
@@ -275,31 +276,24 @@ def remove_leftovers(stale_after: float, temporaries_after: float = 60.0) -> int
     """
     removed = 0
     now = time.time()
-    cutoff, claims_cutoff = now - temporaries_after, now - stale_after
     for folder, claims in ((tasks_dir(), True), (failed_dir(), False)):  # claims live beside pending tasks
         with os.scandir(folder) as entries:
             for entry in entries:
                 name = entry.name
                 if claims and name.endswith(LOCK_SUFFIX) and valid_task_id(name[: -len(LOCK_SUFFIX)]):
-                    try:
-                        if entry.stat().st_mtime < claims_cutoff:
-                            os.unlink(entry.path)
-                            removed += 1
-                    except FileNotFoundError:
-                        continue
+                    older_than = now - stale_after
                 elif claims and _OLD_MARK.fullmatch(name):
-                    try:
+                    older_than = math.inf  # whatever its age
+                elif name.startswith(".") and name.endswith(".tmp"):
+                    older_than = now - temporaries_after
+                else:
+                    continue
+                try:
+                    if entry.stat().st_mtime < older_than:
                         os.unlink(entry.path)
                         removed += 1
-                    except FileNotFoundError:
-                        continue
-                elif name.startswith(".") and name.endswith(".tmp"):
-                    try:
-                        if entry.stat().st_mtime < cutoff:
-                            os.unlink(entry.path)
-                            removed += 1
-                    except FileNotFoundError:
-                        continue
+                except FileNotFoundError:
+                    continue
     return removed
 
 
