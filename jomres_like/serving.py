@@ -13,6 +13,8 @@ browser, the app's own self-call), so the common case goes as gunicorn had it an
 socket per request. A client that has not closed by then is left to the worker's poller, which reads and
 closes its socket when it closes or after :data:`LINGER` seconds. At most :data:`MAX_LINGERING` sockets of
 a worker linger; beyond that the oldest is closed at once.
+
+It also spares a request that is there already gunicorn's wait for it (:meth:`ThreadWorker.handle`).
 """
 
 from __future__ import annotations
@@ -55,6 +57,17 @@ def _drained(sock: socket.socket, wait: float = 0.0) -> bool:
     return True  # a client still sending this much is not waiting for a clean close
 
 
+def _request_waiting(sock: socket.socket) -> bool:
+    """Whether the client has sent something (or closed) already: a peek that never waits."""
+    try:
+        sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return True  # a failed socket: gunicorn's handling reports it as before
+    return True
+
+
 class ThreadWorker(gthread.ThreadWorker):
     """The gthread worker with a lingering close that holds up its main thread for 10 ms at most."""
 
@@ -62,6 +75,16 @@ class ThreadWorker(gthread.ThreadWorker):
         # socket -> when to give up waiting for the client; oldest first (LINGER is one constant)
         self.lingering: OrderedDict[socket.socket, float] = OrderedDict()
         super().init_process()
+
+    def handle(self, conn):
+        # gunicorn waits for a new connection's first bytes with a selector made for it (four system calls on
+        # a table every thread of the worker shares). Mostly they are there already (the app's self-call
+        # writes its request whole as it connects): a peek then says so, and the selector is skipped. A client
+        # yet to send still gets gunicorn's wait, bounded as before.
+        if not getattr(conn, "initialized", True) and not getattr(conn, "data_ready", True):
+            if _request_waiting(conn.sock):
+                conn.data_ready = True
+        return super().handle(conn)
 
     def finish_request(self, conn, fs) -> None:
         # gunicorn's own condition for closing the connection gracefully: the request ended it

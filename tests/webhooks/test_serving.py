@@ -77,3 +77,27 @@ def test_draining_waits_at_most_as_long_as_asked():
     finally:
         ours.close()
         client.close()
+
+
+def test_a_request_already_sent_is_seen_without_waiting_and_a_late_one_is_still_served(live_server):
+    left, right = socket.socketpair()
+    try:
+        assert serving._request_waiting(left) is False
+        right.sendall(b"GET")
+        assert serving._request_waiting(left) is True
+        assert left.recv(3) == b"GET"  # peeked, not taken
+        right.close()
+        assert serving._request_waiting(left) is True  # a close is news too: gunicorn reads it
+    finally:
+        left.close()
+    server = live_server()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        time.sleep(0.3)  # connected, silent: the worker waits for the request as gunicorn does
+        sock.sendall(REQUEST)
+        answer = b""
+        for _ in range(1000):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200")
