@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from types import SimpleNamespace
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from jomres_like.background import marks
 from jomres_like.background.runner import delivery_slot
-from jomres_like.background.sweeper import PROBES, due_tasks
+from jomres_like.background.sweeper import PROBES, SLOW_PROBES, due_tasks
 from jomres_like.extensions import db
 from jomres_like.models import WebhookDelivery
 from jomres_like.services.events import raise_event
@@ -159,10 +160,6 @@ def test_new_tasks_of_a_slow_webhook_are_held_for_the_sweeper(
     app, setup, make_webhook, self_calls, tasks_dir, wait
 ):
     """A slow webhook's slots are mostly taken: its new tasks get no self-call, the sweeper fires a few."""
-    import os
-
-    from jomres_like.background.sweeper import SLOW_PROBES
-
     slow = make_webhook(setup[0])
     healthy = make_webhook(setup[0])
     with app.app_context():

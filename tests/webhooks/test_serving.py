@@ -16,17 +16,22 @@ pytestmark = pytest.mark.e2e
 REQUEST = b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
 
-def _read_answer_and_keep_open(port: int) -> socket.socket:
-    """Send a request, read the whole answer (up to the server's FIN), and leave the socket open."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-    sock.sendall(REQUEST)
+def _answer(sock: socket.socket) -> bytes:
+    """The whole answer on ``sock``, up to the server's FIN (bounded)."""
     answer = b""
     for _ in range(1000):
         chunk = sock.recv(65536)
         if not chunk:
             break
         answer += chunk
-    assert answer.startswith(b"HTTP/1.1 200")
+    return answer
+
+
+def _read_answer_and_keep_open(port: int) -> socket.socket:
+    """Send a request, read the whole answer (up to the server's FIN), and leave the socket open."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(REQUEST)
+    assert _answer(sock).startswith(b"HTTP/1.1 200")
     return sock
 
 
@@ -94,10 +99,5 @@ def test_a_request_already_sent_is_seen_without_waiting_and_a_late_one_is_still_
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         time.sleep(0.3)  # connected, silent: the worker waits for the request as gunicorn does
         sock.sendall(REQUEST)
-        answer = b""
-        for _ in range(1000):
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
+        answer = _answer(sock)
     assert answer.startswith(b"HTTP/1.1 200")
