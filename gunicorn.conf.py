@@ -9,6 +9,8 @@ inside the application (the self-call to /background_process and the in-app swee
 
 import os
 
+from jomres_like.serving import parse_gc_threshold, tune_gc
+
 bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT') or '5000'}"
 worker_class = "jomres_like.serving.ThreadWorker"  # gthread, see jomres_like/serving.py
 # One process per core plus one: a worker runs Python one thread at a time, and while one waits (for the
@@ -37,6 +39,10 @@ timeout = 30
 # its GIL (BENCHMARKS.md, "Pipeline", fourth round). GUNICORN_KEEPALIVE=<seconds> turns it back on.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or 0)
 graceful_timeout = 10
+# Each worker freezes the loaded app's objects and collects young ones every 10,000 allocations instead of
+# 700 (jomres_like/serving.py, tune_gc): 5 % less CPU a delivery. GUNICORN_GC_THRESHOLD=700,10,10 sets
+# Python's own thresholds back.
+gc_threshold = parse_gc_threshold(os.environ.get("GUNICORN_GC_THRESHOLD"))
 
 # Access log to stdout only on request; the application writes its own channels under logs/.
 if os.environ.get("GUNICORN_ACCESSLOG"):
@@ -44,10 +50,12 @@ if os.environ.get("GUNICORN_ACCESSLOG"):
 
 
 def post_worker_init(worker):
-    """Start the app's in-process sweeper as soon as a worker is ready, so an idle node still retries.
+    """Tune the garbage collector of a worker that has loaded the app, and start the app's sweeper.
 
-    It is a thread inside the worker (no extra process); the first request would start it anyway.
+    The sweeper starts as soon as a worker is ready, so an idle node still retries. It is a thread inside the
+    worker (no extra process); the first request would start it anyway.
     """
+    tune_gc(gc_threshold)
     app = getattr(worker, "wsgi", None)
     if app is None or not hasattr(app, "config"):
         return

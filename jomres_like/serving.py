@@ -14,11 +14,13 @@ socket per request. A client that has not closed by then is left to the worker's
 closes its socket when it closes or after :data:`LINGER` seconds. At most :data:`MAX_LINGERING` sockets of
 a worker linger; beyond that the oldest is closed at once.
 
-It also spares a request that is there already gunicorn's wait for it (:meth:`ThreadWorker.handle`).
+It also spares a request that is there already gunicorn's wait for it (:meth:`ThreadWorker.handle`), and
+:func:`tune_gc` sets the garbage collector of a worker that has loaded the app.
 """
 
 from __future__ import annotations
 
+import gc
 import selectors
 import socket
 import ssl
@@ -37,6 +39,8 @@ QUICK_LINGER = 0.01
 MAX_LINGERING = 512
 #: bytes read from a lingering client before the socket is closed regardless
 MAX_DRAIN = 65536
+#: a worker's garbage-collector thresholds (Python's own are 700, 10, 10); GUNICORN_GC_THRESHOLD overrides
+GC_THRESHOLD = (10_000, 20, 20)
 
 
 def _drained(sock: socket.socket, wait: float = 0.0) -> bool:
@@ -66,6 +70,40 @@ def _request_waiting(sock: socket.socket) -> bool:
     except OSError:
         return True  # a failed socket: gunicorn's handling reports it as before
     return True
+
+
+def parse_gc_threshold(text: str | None) -> tuple[int, ...]:
+    """``"10000,20,20"`` as a tuple for :func:`gc.set_threshold` (:data:`GC_THRESHOLD` when empty).
+
+    One to three whole numbers, none negative, the first at least 1: 0 would turn the collector off, and a
+    long-running worker would then keep every reference cycle it ever made.
+    """
+    if not text:
+        return GC_THRESHOLD
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        values = ()
+    if not 1 <= len(values) <= 3 or min(values) < 0 or values[0] < 1:
+        raise ValueError(
+            "GUNICORN_GC_THRESHOLD takes one to three whole numbers, the first at least 1, like 10000,20,20; "
+            f"not {text!r}"
+        )
+    return values
+
+
+def tune_gc(threshold: tuple[int, ...] = GC_THRESHOLD) -> None:
+    """Freeze the objects of the loaded app, and collect young objects less often.
+
+    A worker's requests make and drop many short-lived objects (SQLAlchemy's rows, states and statements,
+    the request's own), so the collector's youngest generation filled up every 700 allocations, and its full
+    passes walked the loaded app's 150,000 objects each time, pausing every thread of the worker. Frozen, they
+    are left out of every pass (they live as long as the process anyway); with ``threshold`` the young
+    objects are looked at every 10,000 allocations. 5 % less CPU a delivery (BENCHMARKS.md, tenth round).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*threshold)
 
 
 class ThreadWorker(gthread.ThreadWorker):
