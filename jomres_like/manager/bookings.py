@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Guest, Property, Room
 from ..services import bookings as booking_service
 from . import bp
-from .common import attempt, child, current_property, page, paginate
+from .common import MAX_ID, attempt, child, current_property, page, paginate
 from .forms import (
     ActionForm,
     BookingEditForm,
@@ -36,6 +36,20 @@ def live_guests(prop: Property) -> list[Guest]:
         .order_by(Guest.surname, Guest.firstname, Guest.id)
     )
     return list(db.session.scalars(query))
+
+
+def submitted_guests(prop: Property) -> list[Guest]:
+    """The guest a posted booking form names, if it is a live guest of ``prop``; else none.
+
+    That is all the guest field's choices need to be validated: a property with thousands of guests does not
+    load them all for each booking saved. They are loaded only to show the form (:func:`live_guests`).
+    """
+    try:
+        guest_id = int(request.form.get("guest_uid", ""))
+    except ValueError:
+        return []
+    guest = db.session.get(Guest, guest_id) if 0 < guest_id <= MAX_ID else None
+    return [guest] if guest is not None and guest.property_id == prop.id and not guest.deleted else []
 
 
 @bp.route("/properties/<int:property_uid>/bookings")
@@ -65,7 +79,10 @@ def booking_new(property_uid: int):
     """Book rooms for an existing or a new guest."""
     prop = current_property(property_uid)
     form = BookingForm()
-    form.set_choices(live_rooms(prop), live_guests(prop), NEW_GUEST)
+    rooms = live_rooms(prop)
+    submitted = form.is_submitted()
+    form.set_choices(rooms, submitted_guests(prop) if submitted else live_guests(prop), NEW_GUEST)
+    status = None  # a form error after a POST: 422
     if form.validate_on_submit():
         outcome = attempt(
             form, lambda: booking_service.create_booking(prop, form.values()), BookingForm.GUEST_ALIASES
@@ -75,8 +92,10 @@ def booking_new(property_uid: int):
             return redirect(
                 url_for("manager.booking_view", property_uid=prop.id, contract_uid=outcome.value.id)
             )
-        return page("manager/bookings/form.html", form, outcome.status, prop=prop, booking=None)
-    return page("manager/bookings/form.html", form, prop=prop, booking=None)
+        status = outcome.status
+    if submitted:  # shown again with its errors: every guest to choose from
+        form.set_choices(rooms, live_guests(prop), NEW_GUEST)
+    return page("manager/bookings/form.html", form, status, prop=prop, booking=None)
 
 
 def render_booking(prop: Property, booking, status: int = 200, **forms):
@@ -103,7 +122,9 @@ def booking_edit(property_uid: int, contract_uid: int):
     form = BookingEditForm(obj=booking)
     rooms = live_rooms(prop)
     rooms += [room for room in booking.rooms if room not in rooms]
-    form.set_choices(rooms, live_guests(prop))
+    submitted = form.is_submitted()
+    form.set_choices(rooms, submitted_guests(prop) if submitted else live_guests(prop))
+    status = None  # a form error after a POST: 422
     if form.validate_on_submit():
         outcome = attempt(form, lambda: booking_service.modify_booking(booking, form.values()))
         if outcome.ok:
@@ -112,8 +133,10 @@ def booking_edit(property_uid: int, contract_uid: int):
             return redirect(
                 url_for("manager.booking_view", property_uid=property_uid, contract_uid=contract_uid)
             )
-        return page("manager/bookings/form.html", form, outcome.status, prop=prop, booking=booking)
-    if not form.is_submitted():
+        status = outcome.status
+    if submitted:  # shown again with its errors: every guest to choose from
+        form.set_choices(rooms, live_guests(prop))
+    else:
         form.room_uids.data = [room.id for room in booking.rooms]
         form.guest_uid.data = str(booking.guest_id)
-    return page("manager/bookings/form.html", form, prop=prop, booking=booking)
+    return page("manager/bookings/form.html", form, status, prop=prop, booking=booking)

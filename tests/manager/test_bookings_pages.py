@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from jomres_like.extensions import db
@@ -284,3 +286,108 @@ def test_edit_changes_rooms_and_amounts(app, manager):
 def test_huge_ids_in_urls_are_404(manager, path):
     """An id no row can have is not found, on every database (never a driver overflow)."""
     assert manager.get(path).status_code == 404
+
+
+def _edit_form(booking: Booking, **change) -> dict:
+    form = {
+        "arrival": booking.arrival.isoformat(),
+        "departure": booking.departure.isoformat(),
+        "room_uids": [str(room.id) for room in booking.rooms],
+        "guest_uid": str(booking.guest_id),
+        "adults": str(booking.adults),
+        "children": str(booking.children),
+        "contract_total": str(booking.contract_total),
+        "deposit_required": str(booking.deposit_required),
+        "special_reqs": booking.special_reqs or "",
+    }
+    return {**form, **change}
+
+
+def _booking_with_rooms(app, uid: int) -> Booking:
+    with app.app_context():
+        booking = db.session.get(Booking, uid)
+        booking.rooms  # noqa: B018 - loaded before the row is detached
+        db.session.expunge(booking)
+        return booking
+
+
+def _live_guest_ids(app, property_uid: int) -> list[int]:
+    with app.app_context():
+        return db.session.scalars(
+            select(Guest.id).where(Guest.property_id == property_uid, Guest.deleted.is_(False))
+        ).all()
+
+
+def test_edit_moves_the_booking_to_another_guest_of_the_property(app, manager):
+    """Another live guest of the property is a valid choice; the change is saved and raised."""
+    uid = _ids(app)["bookings"][0]
+    booking = _booking_with_rooms(app, uid)
+    other = next(gid for gid in _live_guest_ids(app, 1) if gid != booking.guest_id)
+    response = manager.post(
+        f"/manager/properties/1/bookings/{uid}/edit", data=_edit_form(booking, guest_uid=str(other))
+    )
+    assert response.status_code == 302
+    assert get(app, Booking, uid).guest_id == other
+    assert events(app, "booking_modified")[-1].event_metadata["changes"]["guest_uid"] == [
+        booking.guest_id, other
+    ]
+
+
+@pytest.mark.parametrize("guest", ["other property", "deleted", "missing", "huge", "text", "blank"])
+@pytest.mark.parametrize("path", ["edit", "new"])
+def test_a_guest_not_offered_is_refused_and_the_form_lists_every_guest_again(app, manager, guest, path):
+    """A guest of another property, a deleted or unknown one, or no number: 422, nothing written.
+
+    The form shown again offers every live guest of the property, the one it had chosen as well.
+    """
+    uid = _ids(app)["bookings"][0]
+    booking = _booking_with_rooms(app, uid)
+    with app.app_context():
+        victim = db.session.get(Guest, _live_guest_ids(app, 1)[-1])
+        victim.deleted = True
+        db.session.commit()
+        deleted = victim.id
+    value = {
+        "other property": str(_live_guest_ids(app, 3)[0]),
+        "deleted": str(deleted),
+        "missing": "999999",
+        "huge": "99999999999999999999999",
+        "text": "Basil",
+        "blank": "",
+    }[guest]
+    if path == "edit":
+        url, form = f"/manager/properties/1/bookings/{uid}/edit", _edit_form(booking, guest_uid=value)
+    else:
+        url, form = "/manager/properties/1/bookings/new", _new(booking.rooms[0].id, value, start=200)
+    bookings, changed = count(app, Booking), len(events(app, "booking_modified"))
+    response = manager.post(url, data=form)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert ("needs a guest" if path == "new" and guest == "blank" else "Not a valid choice") in body
+    assert (count(app, Booking), len(events(app, "booking_modified"))) == (bookings, changed)
+    assert get(app, Booking, uid).guest_id == booking.guest_id
+    offered = {int(gid) for gid in re.findall(r'<option[^>]*value="(\d+)"', body)}
+    assert offered == set(_live_guest_ids(app, 1)) and deleted not in offered
+
+
+def test_saving_a_booking_loads_only_the_chosen_guest(app, manager):
+    """A booking saved reads the guest it names, not the property's whole guest list."""
+    uid = _ids(app)["bookings"][0]
+    booking = _booking_with_rooms(app, uid)
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = manager.post(
+            f"/manager/properties/1/bookings/{uid}/edit", data=_edit_form(booking, special_reqs="Late")
+        )
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 302
+    guest_reads = [s for s in statements if re.search(r"\bFROM guests\b", s)]
+    assert guest_reads and all("guests.id = " in s for s in guest_reads), guest_reads
