@@ -47,6 +47,10 @@ def scrub(text: str) -> str:
     return text
 
 
+#: where a request keeps the username its log lines show (:func:`.services.actor.set_actor` forgets it)
+LOG_USER_KEY = "jomres_log_user"
+
+
 class _ContextFilter(logging.Filter):
     """Adds the acting user, request id and url; drops DEBUG outside development mode."""
 
@@ -66,9 +70,12 @@ class _ContextFilter(logging.Filter):
             if url is None:  # built once per request, not per line
                 url = g.jomres_url = request.url
             record.jomres_url = url
-            user = g.get("jomres_actor") or _login_user()
-            if user is not None:
-                record.jomres_user = user.username
+            name = g.get(LOG_USER_KEY)
+            if name is None:  # read once a request: after the commit, reading it would load the user again
+                user = g.get("jomres_actor") or _login_user()
+                if user is not None:
+                    name = g.setdefault(LOG_USER_KEY, user.username)
+            record.jomres_user = name or "-"
         elif has_app_context():  # the self-call (served without a request context) sets both in ``g``
             record.jomres_request = g.get("request_id") or "-"
             record.jomres_url = g.get("jomres_url") or "-"

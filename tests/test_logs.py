@@ -43,6 +43,51 @@ def test_a_line_in_a_request_names_user_request_id_and_url(app, make_user):
     assert re.fullmatch(STAMP + r" WARNING basil ~~ Slow answer ~~ req-12345678 ~~ " + url, line), line
 
 
+def test_lines_after_the_commit_name_the_logged_in_user_without_loading_it_again(app, make_user):
+    """The username is read once a request: the commit expires the user, and a line must not reload it."""
+    from flask_login import login_user
+    from sqlalchemy import event as sa_event
+
+    from jomres_like.extensions import db
+    from jomres_like.models import User
+
+    reads: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "FROM users" in statement:
+            reads.append(statement)
+
+    with app.test_request_context("/manager/"):
+        app.preprocess_request()
+        login_user(db.session.get(User, make_user("polly").id))
+        get_logger("Core").info("before the commit")
+        db.session.commit()  # expires every loaded row, the user's too
+        sa_event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            get_logger("Core").info("after the commit")
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", record)
+
+    assert reads == []
+    assert [line.split(" ~~ ")[0].split("] ")[1] for line in log_lines(app, "Core")] == [
+        "INFO polly", "INFO polly"
+    ]
+
+
+def test_a_line_after_the_actor_is_declared_names_the_actor(app, make_user):
+    """An API request declares its token's owner after its first lines: the lines that follow name them."""
+    owner = make_user("manuel")
+    with app.test_request_context("/api/"):
+        app.preprocess_request()
+        get_logger("API").info("anonymous")
+        set_actor(owner)
+        get_logger("API").info("token checked")
+
+    assert [line.split(" ~~ ")[0].split("] ")[1] for line in log_lines(app, "API")] == [
+        "INFO -", "INFO manuel"
+    ]
+
+
 @pytest.mark.parametrize("supplied", ["", "short", "bad id with spaces!!", "x" * 65])
 def test_a_missing_or_odd_request_id_is_replaced(app, supplied):
     with app.test_request_context("/", headers={"X-Request-ID": supplied}):

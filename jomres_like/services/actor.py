@@ -11,6 +11,8 @@ from typing import Protocol
 from flask import g, has_request_context
 from flask_login import current_user
 
+from ..logs import LOG_USER_KEY
+
 
 class Actor(Protocol):
     """What is read of the acting user: a ``User``, or an API token's owner."""
@@ -22,6 +24,7 @@ class Actor(Protocol):
 def set_actor(user: Actor | None) -> None:
     """Declare the acting user for this request or app context (API tokens, CLI commands)."""
     g.jomres_actor = user
+    g.pop(LOG_USER_KEY, None)  # the log lines name the new actor from now on
 
 
 def get_actor() -> Actor | None:
