@@ -1,10 +1,10 @@
 """Hand-off of committed webhook entries to a few dispatcher threads of this process.
 
 The request that raised events must not wait for their dispatch (deliveries, task files, self-calls), nor
-must the next request on the same keep-alive connection. ``after_request`` therefore hands the entries to
-a bounded queue served by ``JOMRES_DISPATCH_THREADS`` daemon threads (default 2; 0, the default when
-testing, runs them in the request's thread once the response has been sent). When these threads are all
-busy, the events go to another worker instead, by a self-call (:func:`idle`, ``receivers.hand_over``).
+must the next request on the same keep-alive connection. Once the response has been sent, the entries
+therefore go to a bounded queue served by ``JOMRES_DISPATCH_THREADS`` daemon threads (default 2; 0, the
+default when testing, runs them in the request's own thread, after the response too). When these threads
+are all busy, the events go to another worker, by a self-call (:func:`idle`, ``receivers.hand_over``).
 When the queue is full the entries are dropped here and the sweeper dispatches the events from the
 outbox: nothing committed is lost.
 """

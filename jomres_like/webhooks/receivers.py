@@ -2,11 +2,14 @@
 
 ``signals.event_raised`` appends the event to the session's buffer. SQLAlchemy's ``after_commit`` moves the
 buffer to the app context (``g``); a rollback drops it. At the end of a request (``after_request``, so
-redirects and error replies count) the entries are handed to this process's dispatcher threads
-(:mod:`..background.handoff`) or, when those are all busy, the dispatch of the events to the app by a
-self-call that any worker takes (:func:`hand_over`); everything is sent inside the request when an
-immediate webhook exists. Outside a request (CLI, sweeper) they start when the app context ends. Nothing
-here raises into the request: a failure is logged and the sweeper dispatches the event from the outbox.
+redirects and error replies count) the entries are kept for when the response has been sent
+(:func:`hand_off`, on the response's close): they then go to this process's dispatcher threads
+(:mod:`..background.handoff`) or, when those are all busy, the dispatch of the events goes to the app by
+a self-call that any worker takes (:func:`hand_over`). Handed over earlier, the dispatch competed with the
+end of the request for the interpreter, and the person who clicked waited about a millisecond longer.
+Everything is sent inside the request when an immediate webhook exists. Outside a request (CLI, sweeper)
+they start when the app context ends. Nothing here raises into the request: a failure is logged and the
+sweeper dispatches the event from the outbox.
 """
 
 from __future__ import annotations
@@ -79,6 +82,17 @@ def hand_over(entries: list[tuple]) -> list[tuple]:
     return local
 
 
+def hand_off(app: Flask, entries: list[tuple], threads: int) -> None:
+    """Once the response has gone: to this process's dispatcher threads if one is free, else by self-call."""
+    try:
+        with app.app_context():
+            local = entries if idle(threads) else hand_over(entries)
+        if local:
+            submit(lambda: start_outbox(app, local), threads)
+    except Exception:  # noqa: BLE001 - never into the server; the sweeper catches up
+        log.exception("Handing off %s webhook entries failed", len(entries))
+
+
 def start_outbox(app: Flask, entries: list[tuple]) -> None:
     """Start ``entries`` in a fresh app context (used once the response has gone)."""
     try:
@@ -114,10 +128,7 @@ def init_app(app: Flask) -> None:
             return response
         threads = int(app.config.get("JOMRES_DISPATCH_THREADS", 0 if app.testing else 2) or 0)
         if threads > 0:
-            # this process's dispatcher threads when one is free; otherwise any worker, by self-call
-            local = entries if idle(threads) else hand_over(entries)
-            if local:
-                submit(lambda: start_outbox(app, local), threads)
+            response.call_on_close(lambda: hand_off(app, entries, threads))
         else:
             response.call_on_close(lambda: start_outbox(app, entries))
         return response

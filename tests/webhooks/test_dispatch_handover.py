@@ -111,3 +111,33 @@ def test_events_whose_dispatch_call_cannot_be_sent_stay_here(app, undispatched):
     ids = undispatched(1)
     with app.app_context():
         assert receivers.hand_over([("event", ids[0])]) == [("event", ids[0])]
+
+
+def test_the_dispatch_starts_once_the_response_has_been_sent(app, make_user, make_property, make_webhook,
+                                                            self_calls):
+    """With dispatcher threads, a request's events are handed to them when its response is closed: the
+    dispatch's work does not compete with the rest of the request for the interpreter."""
+    app.config["JOMRES_DISPATCH_THREADS"] = 2
+    manager = make_user("mgr")
+    prop = make_property("One", managers=[manager])
+    make_webhook(manager)
+
+    @app.route("/raise-for-test", methods=["POST"])
+    def raise_for_test():
+        event = raise_event("guest_saved", property_uid=prop.id, guest_uid=1)
+        db.session.commit()
+        return str(event.id)
+
+    def dispatched(event_id: int) -> bool:
+        with app.app_context():
+            return bool(db.session.get(WebhookEvent, event_id).dispatched)
+
+    response = app.test_client().post("/raise-for-test", buffered=False)
+    event_id = int(b"".join(response.response))
+    time.sleep(0.3)  # time enough for a dispatcher thread, had the entries been handed over already
+    assert not dispatched(event_id) and _deliveries(app) == []
+    response.close()
+    deadline = time.monotonic() + 5
+    while not dispatched(event_id) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert dispatched(event_id) and _deliveries(app) == [event_id]
