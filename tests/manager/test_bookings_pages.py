@@ -338,7 +338,7 @@ def test_edit_moves_the_booking_to_another_guest_of_the_property(app, manager):
 def test_a_guest_not_offered_is_refused_and_the_form_lists_every_guest_again(app, manager, guest, path):
     """A guest of another property, a deleted or unknown one, or no number: 422, nothing written.
 
-    The form shown again offers every live guest of the property, the one it had chosen as well.
+    The form shown again offers every live guest of the property (a POST validates against the one it names).
     """
     uid = _ids(app)["bookings"][0]
     booking = _booking_with_rooms(app, uid)
