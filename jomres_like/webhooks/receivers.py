@@ -85,8 +85,10 @@ def hand_over(entries: list[tuple]) -> list[tuple]:
 def hand_off(app: Flask, entries: list[tuple], threads: int) -> None:
     """Once the response has gone: to this process's dispatcher threads if one is free, else by self-call."""
     try:
-        with app.app_context():
-            local = entries if idle(threads) else hand_over(entries)
+        local = entries
+        if not idle(threads):
+            with app.app_context():  # the self-call is signed with the app's key, to the app's own URL
+                local = hand_over(entries)
         if local:
             submit(lambda: start_outbox(app, local), threads)
     except Exception:  # noqa: BLE001 - never into the server; the sweeper catches up
