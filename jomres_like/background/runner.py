@@ -14,13 +14,14 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import update
 
 from ..extensions import db
 from ..logs import get_logger
-from ..models import Webhook, WebhookDelivery
+from ..models import WebhookDelivery
 from ..services.site import development_mode
 from ..timeutil import iso_utc, utcnow
+from ..webhooks.snapshot import Snapshot, delivery_and_webhook
 from . import marks, slots, store, trigger
 from .slots import delivery_slot
 
@@ -129,17 +130,8 @@ def _claim_and_run(task_id: str, dev: bool) -> tuple[int, dict]:
         return _answer(404 if isinstance(exc, store.TaskMissing) else 422, "error", str(exc), task=task_id)
 
 
-# Built once (hot path): a task's delivery (found by its task id) and its webhook in one statement.
-_DELIVERY_AND_WEBHOOK = (
-    select(WebhookDelivery, Webhook)
-    .outerjoin(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-    .where(WebhookDelivery.task_id == bindparam("task_id"))
-)
-
-
 def _run_claimed(task_id: str, task: dict, failed: bool, dev: bool) -> tuple[int, dict]:
-    row = db.session.execute(_DELIVERY_AND_WEBHOOK, {"task_id": task_id}).first()
-    delivery, webhook = row if row is not None else (None, None)
+    delivery, webhook = delivery_and_webhook(task_id)  # plain records; the session holds no transaction
     if delivery is None or delivery.message_id != task["message_id"]:
         if not failed:
             store.delete_task(task_id)
@@ -192,10 +184,15 @@ def _run_claimed(task_id: str, task: dict, failed: bool, dev: bool) -> tuple[int
     return 200, {"task": task_id, **summary}
 
 
-def _give_up(task: dict, delivery: WebhookDelivery, reason: str, dev: bool) -> None:
-    delivery.status = "failed"
-    delivery.last_error = reason[:255]
-    delivery.completed_at = utcnow()
-    delivery.next_attempt_at = None
+def _give_up(task: dict, delivery: Snapshot, reason: str, dev: bool) -> None:
+    now = utcnow()
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery.id)
+        .values(
+            status="failed", last_error=reason[:255], completed_at=now, next_attempt_at=None, updated_at=now
+        )
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     store.move_to_failed(task)

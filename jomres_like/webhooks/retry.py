@@ -91,8 +91,10 @@ def record_outcome(
             health.success_row(webhook, result.status_code, now),
         )
         # this thread's own changes first (an auth method's cached token): no transaction of its own is left
-        # open, and no lock held, while it waits for the group
-        session.commit()
+        # open, and no lock held, while it waits for the group. Mostly there are none (the delivery and the
+        # webhook were read outside the session, :mod:`.snapshot`): nothing to end then.
+        if session().in_transaction():
+            session.commit()
         outcomes.record(outcome)  # with the successes of other threads, in one transaction
     else:
         connection = session.connection()

@@ -343,3 +343,137 @@ def test_no_secret_reaches_the_logs(app, client, setup, make_webhook, httpserver
     assert "Received deferred message notification " + task_id in logs
     assert "Starting call to minicomponent 07320watcher_authmethod_process_basic" in logs
     assert "s3cr3t-pass-word" not in logs and hook.plain_secret not in logs
+
+
+def test_an_attempt_reads_its_delivery_and_webhook_in_one_statement_outside_its_session(
+    app, client, setup, make_webhook, httpserver, raise_one, monkeypatch
+):
+    """One SELECT of the delivery with its webhook, on a connection of its own: the attempt's session has no
+    transaction while the receiver is called, nor when the outcome joins the group write."""
+    from sqlalchemy import event as sa_event
+
+    from jomres_like.webhooks import authmethods, outcomes
+
+    make_webhook(setup[0], url=httpserver.url_for("/hook"))
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    [task_id] = raise_one()
+    reads, open_transaction = [], {}
+    real_record, real_get_processor = outcomes.record, authmethods.get_processor
+
+    def record(outcome):
+        open_transaction["outcome"] = db.session().in_transaction()
+        real_record(outcome)
+
+    def get_processor(name):
+        processor = real_get_processor(name)
+
+        def observed(delivery, webhook):
+            open_transaction["send"] = db.session().in_transaction()
+            return processor(delivery, webhook)
+
+        return observed
+
+    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "webhook_deliveries" in statement:
+            reads.append(statement)
+
+    monkeypatch.setattr(outcomes, "record", record)
+    monkeypatch.setattr(authmethods, "get_processor", get_processor)
+    with app.app_context():
+        sa_event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.get(_url(app, task_id))
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", count)
+    assert response.json["status"] == "succeeded"
+    assert len(reads) == 1 and "JOIN webhooks" in reads[0]
+    assert open_transaction == {"send": False, "outcome": False}
+    assert _delivery(app).status == "succeeded"
+
+
+def test_an_oauth_token_fetched_by_one_attempt_is_stored_for_the_next(
+    app, client, setup, make_webhook, httpserver, raise_one
+):
+    """The attempt's webhook is a plain record: the token cache reaches the database by its own statement."""
+    from jomres_like import crypto
+
+    issued = []
+
+    def token(_request):
+        issued.append(f"tok-{len(issued) + 1}")
+        return Response(json.dumps({"access_token": issued[-1], "expires_in": 3600}),
+                        content_type="application/json")
+
+    httpserver.expect_request("/token").respond_with_handler(token)
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    hook = make_webhook(setup[0], url=httpserver.url_for("/hook"), auth_method="oauth",
+                        auth_settings={"token_url": httpserver.url_for("/token"), "client_id": "app-1",
+                                       "client_secret": "client-secret-1"})
+    for _ in range(2):
+        [task_id] = raise_one()
+        assert client.get(_url(app, task_id)).json["status"] == "succeeded"
+    assert issued == ["tok-1"]
+    bearers = [r.headers["Authorization"] for r, _ in httpserver.log if r.path == "/hook"]
+    assert bearers == ["Bearer tok-1", "Bearer tok-1"]
+    with app.app_context():
+        stored = db.session.get(Webhook, hook.id)
+        assert crypto.decrypt_json(stored.token_cache_encrypted)["access_token"] == "tok-1"
+        assert stored.token_expires_at is not None
+
+
+def test_an_oauth_token_refused_later_is_cleared_from_the_database(
+    app, client, setup, make_webhook, httpserver, raise_one
+):
+    """A 401 to the stored token clears it; the token endpoint is down: the attempt fails, no token kept."""
+    from jomres_like import crypto
+
+    accepted = {"Bearer tok-1"}
+    issued = []
+
+    def token(_request):
+        if issued:  # the endpoint is down after its first token
+            return Response("down", status=500)
+        issued.append("tok-1")
+        return Response(json.dumps({"access_token": "tok-1", "expires_in": 3600}),
+                        content_type="application/json")
+
+    def receive(request):
+        if request.headers.get("Authorization") in accepted:
+            return Response("ok")
+        return Response("", status=401)
+
+    httpserver.expect_request("/token").respond_with_handler(token)
+    httpserver.expect_request("/hook").respond_with_handler(receive)
+    hook = make_webhook(setup[0], url=httpserver.url_for("/hook"), auth_method="oauth",
+                        auth_settings={"token_url": httpserver.url_for("/token"), "client_id": "app-1",
+                                       "client_secret": "client-secret-1"})
+    [first] = raise_one()
+    assert client.get(_url(app, first)).json["status"] == "succeeded"
+    with app.app_context():
+        stored = db.session.get(Webhook, hook.id)
+        assert crypto.decrypt_json(stored.token_cache_encrypted)["access_token"] == "tok-1"
+    accepted.clear()
+    [second] = raise_one()
+    answer = client.get(_url(app, second)).json
+    assert answer["status"] == "pending" and answer["error"].startswith("Token request failed")
+    with app.app_context():
+        stored = db.session.get(Webhook, hook.id)
+        assert stored.token_cache_encrypted is None and stored.token_expires_at is None
+
+
+def test_a_disabled_webhooks_task_is_recorded_as_failed_and_moved(
+    app, client, setup, make_webhook, httpserver, raise_one, tasks_dir
+):
+    hook = make_webhook(setup[0], url=httpserver.url_for("/hook"))
+    [task_id] = raise_one()
+    with app.app_context():
+        db.session.get(Webhook, hook.id).enabled = False
+        db.session.commit()
+    response = client.get(_url(app, task_id))
+    assert response.status_code == 200 and response.json["status"] == "failed"
+    assert httpserver.log == []
+    delivery = _delivery(app)
+    assert (delivery.status, delivery.last_error, delivery.next_attempt_at) == (
+        "failed", "The webhook is disabled.", None)
+    assert delivery.completed_at is not None
+    assert not (tasks_dir / task_id).exists() and (tasks_dir / "failed" / task_id).exists()

@@ -200,7 +200,11 @@ def get_processor(name: str) -> Callable[[WebhookDelivery, Webhook], AttemptResu
         raise UnknownProcessor(f"Failed to find {name!r}")
 
     def processor(delivery: WebhookDelivery, webhook: Webhook) -> AttemptResult:
-        """Sign and send the stored delivery now."""
+        """Sign and send the stored delivery now.
+
+        The pipeline passes plain records of both (:mod:`..snapshot`), which the session does not track: a
+        method that changes its webhook writes the change with a statement (the OAuth token cache does).
+        """
         # deliver() looks the method up from the webhook; imported here because delivery imports this registry
         from ..delivery import deliver
 

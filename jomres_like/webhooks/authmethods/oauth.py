@@ -15,9 +15,12 @@ from datetime import timedelta
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
+from sqlalchemy import update
 
 from ... import crypto
+from ...extensions import db
 from ...logs import get_logger
+from ...models import Webhook
 from ...timeutil import utcnow
 from ..http import AttemptResult, describe_exception, guard_session, post, timeouts, webhook_session
 from . import AuthField, AuthMethod, register
@@ -102,6 +105,22 @@ def clear_token(webhook) -> None:
     """Forget the cached token."""
     webhook.token_cache_encrypted = None
     webhook.token_expires_at = None
+    _save_token(webhook)
+
+
+def _save_token(webhook) -> None:
+    """Write the webhook's token cache in the attempt's transaction (committed before its outcome is).
+
+    The webhook an attempt gets is a plain record (:mod:`..snapshot`) that the session does not track.
+    """
+    db.session.execute(
+        update(Webhook)
+        .where(Webhook.id == webhook.id)
+        .values(
+            token_cache_encrypted=webhook.token_cache_encrypted, token_expires_at=webhook.token_expires_at
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def fetch_token(webhook, settings: dict) -> str:
@@ -138,5 +157,6 @@ def fetch_token(webhook, settings: dict) -> str:
         {"access_token": access_token, "fingerprint": _fingerprint(token_url, settings)}
     )
     webhook.token_expires_at = utcnow() + timedelta(seconds=lifetime)
+    _save_token(webhook)
     log.info("Received an OAuth token from %s, valid for %s s", token_url, lifetime)
     return access_token
