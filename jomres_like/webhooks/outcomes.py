@@ -6,11 +6,12 @@ and on SQLite every hand-over of that lock also waits for the next holder to get
 
 Here a thread with an outcome to record queues it. If no other thread of its process is writing outcomes, it
 becomes the leader: it writes every queued outcome (its own and those queued meanwhile) with one statement
-per table and one commit, on its own session, then wakes their threads. Outcomes queued while a leader writes
-are written by the next leader, the first of them, woken for that. A thread returns only once its outcome is
-committed, and raises :class:`OutcomeNotRecorded` if that transaction failed: nothing is acknowledged, and
-no task file removed, before its rows are safe. Only successes come here, once their thread has committed its
-own changes; a failed attempt reads and decides as it writes (retry, disable) and keeps its own transaction.
+per table and one commit, on a connection of its own, then wakes their threads. Outcomes queued while a
+leader writes are written by the next leader, the first of them, woken for that. A thread returns only once
+its outcome is committed, and raises :class:`OutcomeNotRecorded` if that transaction failed: nothing is
+acknowledged, and no task file removed, before its rows are safe. Only successes come here, once their thread
+has committed its own changes; a failed attempt reads and decides as it writes (retry, disable) and keeps its
+own transaction.
 """
 
 from __future__ import annotations
@@ -140,7 +141,6 @@ def _lead(group: _Group) -> None:
         _write(batch)
         group.transactions += 1
     except Exception as exc:  # noqa: BLE001 - every waiter hears of it; nothing of the batch was written
-        db.session.rollback()
         for outcome in batch:
             outcome.error = exc
     finally:
@@ -156,10 +156,14 @@ def _lead(group: _Group) -> None:
 
 
 def _write(batch: list[Outcome]) -> None:
-    connection = db.session.connection()
-    connection.execute(INSERT_ATTEMPT, [outcome.attempt for outcome in batch])
-    connection.execute(UPDATE_DELIVERY, [outcome.delivery for outcome in batch])
-    health = {outcome.health["webhook"]: outcome.health for outcome in batch if outcome.health}
-    if health:
-        connection.execute(HEALTHY, list(health.values()))
-    db.session.commit()
+    """One transaction on a connection of its own (committed, or rolled back if a statement fails).
+
+    Not the leader's session: its rows are plain statements, and the session's commit machinery cost more
+    than the statements themselves.
+    """
+    with db.engine.begin() as connection:
+        connection.execute(INSERT_ATTEMPT, [outcome.attempt for outcome in batch])
+        connection.execute(UPDATE_DELIVERY, [outcome.delivery for outcome in batch])
+        health = {outcome.health["webhook"]: outcome.health for outcome in batch if outcome.health}
+        if health:
+            connection.execute(HEALTHY, list(health.values()))

@@ -67,8 +67,9 @@ class HeldWrites:
             self.writing.set()
             assert self.release.wait(20)
         if len(self.batches) == self.fail_call:
-            db.session.connection().execute(outcomes.INSERT_ATTEMPT, [o.attempt for o in batch])
-            raise RuntimeError("disk full")
+            with db.engine.begin() as connection:  # as _write's transaction: rolled back when it raises
+                connection.execute(outcomes.INSERT_ATTEMPT, [o.attempt for o in batch])
+                raise RuntimeError("disk full")
         self.real(batch)
 
 
