@@ -63,7 +63,12 @@ class Webhook(db.Model):
 
     def wants(self, event: str) -> bool:
         """Whether this webhook subscribes to ``event`` (an empty list means every event)."""
-        return not self.events or event in self.events
+        return wants(self.events, event)
+
+
+def wants(events: list | None, event: str) -> bool:
+    """Whether a webhook subscribed to ``events`` wants ``event`` (an empty list means every event)."""
+    return not events or event in events
 
 
 class WebhookDelivery(db.Model):

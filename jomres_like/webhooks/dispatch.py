@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..background import marks, store, trigger
@@ -24,10 +23,11 @@ from ..logs import get_logger
 from ..models import Webhook, WebhookDelivery, WebhookEvent
 from ..services.events import raise_event
 from ..timeutil import iso_utc, utcnow
-from . import authmethods
+from . import authmethods, snapshot
 from .health import FAILING_STREAK
 from .payloads import build_payload, new_message_id
 from .resolve import webhooks_for
+from .snapshot import Snapshot
 
 BUFFER_KEY = "jomres_webhook_buffer"
 
@@ -48,7 +48,8 @@ def _task(delivery: WebhookDelivery, webhook: Webhook, redelivery: bool = False)
     """The task of ``delivery`` (not written yet), under a new task id the delivery now points at."""
     task = {
         "task_id": store.new_task_id(),
-        "delivery_id": delivery.id,  # None for a delivery not inserted yet: it is found by its task id
+        # None for a delivery not inserted yet (a dispatch's plain record has no id): found by its task id
+        "delivery_id": getattr(delivery, "id", None),
         "webhook_id": webhook.id,
         "processor": processor_name(webhook),
         "message_id": delivery.message_id,
@@ -70,29 +71,19 @@ def new_task(delivery: WebhookDelivery, webhook: Webhook, redelivery: bool = Fal
     return task
 
 
-def _delivery(event: WebhookEvent, webhook: Webhook) -> WebhookDelivery:
+def _delivery_values(event, webhook) -> dict[str, Any]:
+    """The columns of a new delivery of ``event`` to ``webhook`` (the others get their defaults)."""
     message_id = new_message_id()
-    return WebhookDelivery(
-        message_id=message_id,
-        webhook_id=webhook.id,
-        event_id=event.id,
-        event=event.event,
-        payload=build_payload(event, webhook, message_id),
-        status="pending",
-        attempts=0,
-        next_attempt_at=utcnow(),
-    )
-
-
-_COLUMNS = frozenset(attribute.key for attribute in sa_inspect(WebhookDelivery).column_attrs)
-
-
-def _columns(delivery: WebhookDelivery) -> dict[str, Any]:
-    """The column values set on a delivery not added to the session, for a multi-row insert.
-
-    Those are what :func:`_delivery` and :func:`_task` set; the columns left unset get their defaults.
-    """
-    return {name: value for name, value in vars(delivery).items() if name in _COLUMNS}
+    return {
+        "message_id": message_id,
+        "webhook_id": webhook.id,
+        "event_id": event.id,
+        "event": event.event,
+        "payload": build_payload(event, webhook, message_id),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": utcnow(),
+    }
 
 
 def dispatch_event(event_id: int) -> list[tuple]:
@@ -103,11 +94,12 @@ def dispatch_event(event_id: int) -> list[tuple]:
     worker or node dispatched it) or the transaction fails, the files are removed; if the process dies in
     between, the sweeper removes them as orphans and dispatches the event from the outbox.
     """
-    event = db.session.get(WebhookEvent, event_id)
-    if event is None or event.dispatched:
-        db.session.rollback()
-        return []
-    pairs = [(webhook, _delivery(event, webhook)) for webhook in webhooks_for(event)]
+    with db.engine.connect() as connection:  # plain records (.snapshot), read outside the session
+        event = snapshot.event(connection, event_id)
+        if event is None or event.dispatched:
+            return []
+        pairs = [(webhook, Snapshot(**_delivery_values(event, webhook)))
+                 for webhook in webhooks_for(event, connection)]
     # a receiver failing again and again, marked down after a timeout, or marked slow is not called for each
     # new event: the sweeper probes it. A slow webhook's deliveries share a few slots of each process, so a
     # self-call for it mostly finds them taken and can only answer "busy"; the sweeper fires as many of its
@@ -123,29 +115,32 @@ def dispatch_event(event_id: int) -> list[tuple]:
     try:
         store.write_tasks(tasks)  # all or none (a failed write removes its temporaries)
         written = tasks
-        claimed = db.session.execute(
-            update(WebhookEvent)
-            .where(WebhookEvent.id == event_id, WebhookEvent.dispatched.is_(False))
-            .values(dispatched=True, dispatched_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not claimed:
-            raise _AlreadyDispatched
-        if pairs:  # one multi-row statement: the writer lock is held for one round trip, not one per webhook
-            db.session.execute(insert(WebhookDelivery), [_columns(delivery) for _webhook, delivery in pairs])
-        db.session.commit()
+        with db.engine.begin() as connection:  # committed here, or rolled back by any exception
+            claimed = connection.execute(_CLAIM, {"event_id": event_id, "now": utcnow()}).rowcount
+            if not claimed:
+                raise _AlreadyDispatched
+            if pairs:  # one multi-row statement: the writer lock is held for one round trip, not one each
+                connection.execute(_INSERT_DELIVERIES, [vars(delivery) for _webhook, delivery in pairs])
     except (_AlreadyDispatched, IntegrityError):  # another worker or node dispatched it first
-        db.session.rollback()
         _remove(written)
         return []
     except Exception:
-        db.session.rollback()
         _remove(written)
         raise
     return [
         ("task", task["task_id"], "held" if task["webhook_id"] in held else task["mode"], None)
         for task in tasks
     ]
+
+
+_events = WebhookEvent.__table__
+# Built once (every event runs them): claim the outbox row, insert the event's deliveries.
+_CLAIM = (
+    update(_events)
+    .where(_events.c.id == bindparam("event_id"), _events.c.dispatched.is_(False))
+    .values(dispatched=True, dispatched_at=bindparam("now"))
+)
+_INSERT_DELIVERIES = insert(WebhookDelivery.__table__)
 
 
 class _AlreadyDispatched(Exception):
@@ -202,7 +197,7 @@ def send_test_event(webhook: Webhook) -> WebhookDelivery:
     )
     if delivery is not None:  # the same test event twice in one transaction is sent once
         return delivery
-    delivery = _delivery(event, webhook)
+    delivery = WebhookDelivery(**_delivery_values(event, webhook))
     db.session.add(delivery)
     db.session.flush()
     task = new_task(delivery, webhook)

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, or_
 
-from ..extensions import db
-from ..models import Webhook, WebhookEvent
+from ..models import Webhook
+from ..models.webhooks import wants
 from ..services.access import manager_ids
+from .snapshot import Snapshot, webhooks
 
 
-def webhooks_for(event: WebhookEvent) -> list[Webhook]:
+def webhooks_for(event: Snapshot, connection: Connection) -> list[Snapshot]:
     """The enabled webhooks that want ``event``: its property's managers' and every site-wide one.
 
     A ``webhook_test`` event goes only to the webhook it names. Super managers are never assigned to a
-    property, so their changes notify the property's managers, never themselves.
+    property, so their changes notify the property's managers, never themselves. Read on ``connection``, as
+    plain records (:mod:`.snapshot`).
     """
     data = event.data or {}
     if event.event == "webhook_test":
-        webhook = (
-            db.session.get(Webhook, data.get("webhook_id"))
-            if isinstance(data.get("webhook_id"), int)
-            else None
-        )
-        return [webhook] if webhook is not None else []
+        webhook_id = data.get("webhook_id")
+        return webhooks(connection, Webhook.id == webhook_id) if isinstance(webhook_id, int) else []
     property_uid = data.get("property_uid", event.property_id)
     condition = Webhook.owner_id.is_(None)
     if isinstance(property_uid, int):  # one statement: it runs for every event, before its first delivery
         condition = or_(condition, Webhook.owner_id.in_(manager_ids(property_uid)))
-    query = select(Webhook).where(Webhook.enabled.is_(True), condition).order_by(Webhook.id)
-    return [webhook for webhook in db.session.scalars(query) if webhook.wants(event.event)]
+    found = webhooks(connection, Webhook.enabled.is_(True) & condition)
+    return [webhook for webhook in found if wants(webhook.events, event.event)]

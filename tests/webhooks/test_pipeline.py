@@ -233,20 +233,17 @@ def test_an_event_claimed_meanwhile_by_another_worker_leaves_no_task_files(
     written = []
     original = dispatch.store.write_tasks
     monkeypatch.setattr(dispatch.store, "write_tasks", lambda tasks: written.extend(tasks) or original(tasks))
-    monkeypatch.setattr(
-        dispatch.db.session, "get", lambda model, ident: _undispatched(model, ident), raising=False
-    )
+    real_event = dispatch.snapshot.event
+
+    def undispatched(connection, event_id):  # the event as our read saw it, before the other worker's claim
+        found = real_event(connection, event_id)
+        found.dispatched = False
+        return found
+
+    monkeypatch.setattr(dispatch.snapshot, "event", undispatched)
     with app.app_context():
         assert dispatch.dispatch_event(event_id) == []
     assert len(written) == 2  # both files were written before the claim...
     assert not [p for p in tasks_dir.iterdir() if p.is_file()]  # ...and removed after losing it
     assert _deliveries(app) == []
 
-
-def _undispatched(model, ident):
-    """``db.session.get`` that shows the event as not dispatched yet (the state before the race)."""
-    row = db.session.execute(select(model).where(model.id == ident)).scalar_one_or_none()
-    if isinstance(row, WebhookEvent):
-        db.session.expunge(row)
-        row.dispatched = False
-    return row
