@@ -61,10 +61,6 @@ class Webhook(db.Model):
     def site_wide(self) -> bool:
         return self.owner_id is None
 
-    def wants(self, event: str) -> bool:
-        """Whether this webhook subscribes to ``event`` (an empty list means every event)."""
-        return wants(self.events, event)
-
 
 def wants(events: list | None, event: str) -> bool:
     """Whether a webhook subscribed to ``events`` wants ``event`` (an empty list means every event)."""
