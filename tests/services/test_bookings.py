@@ -158,6 +158,28 @@ def test_create_booking_refuses_a_room_out_of_service(prop, room, guest, start, 
         assert service.create_booking(prop, values(room, guest, start, end)).id
 
 
+def test_a_clash_names_the_room_and_a_booking_comes_before_a_black_booking(prop, room, room2, guest):
+    """Two rooms asked for: the message names the one taken, and its booking rather than its black booking."""
+    def out_of_service(start, end):
+        values_ = {"start": days(start), "end": days(end), "room_uids": [room2.id], "reason": "Paint"}
+        create_black_booking(prop, values_)
+
+    out_of_service(20, 22)
+    taken = service.create_booking(prop, values(room2, guest, 10, 12))
+    out_of_service(12, 14)
+    both = {**values(room, guest, 11, 13), "room_uids": [room.id, room2.id]}
+
+    with pytest.raises(Conflict) as error:
+        service.create_booking(prop, both)
+    assert str(error.value.message) == (
+        f"Room 102 is already booked from {days(10)} to {days(12)} (booking {taken.id})."
+    )
+    with pytest.raises(Conflict, match=f"Room 102 is out of service from {days(20)} to {days(22)}"):
+        service.create_booking(prop, {**both, "arrival": days(21), "departure": days(23)})
+    service.modify_booking(taken, {"arrival": days(9), "departure": days(12)})  # its own dates do not clash
+    assert (taken.arrival, taken.departure) == (days(9), days(12))
+
+
 def test_only_the_booked_room_is_taken(prop, room, room2, guest):
     service.create_booking(prop, values(room, guest))
     other = service.create_booking(prop, values(room2, guest))
