@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from oauth_support import TokenServer
 from standardwebhooks.webhooks import Webhook as Verifier
 from werkzeug import Request, Response
 
@@ -75,19 +76,6 @@ def webhooks_log(app) -> str:
     """Everything written to the Webhooks channel so far."""
     path = Path(app.config["JOMRES_LOG_DIR"]) / "Webhooks.application.log"
     return path.read_text() if path.exists() else ""
-
-
-class TokenServer:
-    """A token endpoint handing out ``tok-1``, ``tok-2``... (``expires_in`` configurable)."""
-
-    def __init__(self, expires_in: int = 3600):
-        self.expires_in = expires_in
-        self.issued: list[str] = []
-
-    def __call__(self, request: Request) -> Response:
-        self.issued.append(f"tok-{len(self.issued) + 1}")
-        body = {"access_token": self.issued[-1], "token_type": "Bearer", "expires_in": self.expires_in}
-        return Response(json.dumps(body), content_type="application/json")
 
 
 # --- the registry ---------------------------------------------------------------------------------------

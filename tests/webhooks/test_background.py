@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from oauth_support import TokenServer
 from sqlalchemy import select
 from standardwebhooks import Webhook as StandardWebhook
 from werkzeug import Response
@@ -391,28 +392,26 @@ def test_an_attempt_reads_its_delivery_and_webhook_in_one_statement_outside_its_
     assert _delivery(app).status == "succeeded"
 
 
+def _oauth_hook(make_webhook, owner, httpserver) -> Webhook:
+    """An ``oauth`` webhook at the receiver's ``/hook``, its token endpoint at ``/token``."""
+    settings = {"token_url": httpserver.url_for("/token"), "client_id": "app-1", "client_secret": "secret-1"}
+    return make_webhook(owner, url=httpserver.url_for("/hook"), auth_method="oauth", auth_settings=settings)
+
+
 def test_an_oauth_token_fetched_by_one_attempt_is_stored_for_the_next(
     app, client, setup, make_webhook, httpserver, raise_one
 ):
     """The attempt's webhook is a plain record: the token cache reaches the database by its own statement."""
     from jomres_like import crypto
 
-    issued = []
-
-    def token(_request):
-        issued.append(f"tok-{len(issued) + 1}")
-        return Response(json.dumps({"access_token": issued[-1], "expires_in": 3600}),
-                        content_type="application/json")
-
-    httpserver.expect_request("/token").respond_with_handler(token)
+    tokens = TokenServer()
+    httpserver.expect_request("/token").respond_with_handler(tokens)
     httpserver.expect_request("/hook").respond_with_data("ok")
-    hook = make_webhook(setup[0], url=httpserver.url_for("/hook"), auth_method="oauth",
-                        auth_settings={"token_url": httpserver.url_for("/token"), "client_id": "app-1",
-                                       "client_secret": "client-secret-1"})
+    hook = _oauth_hook(make_webhook, setup[0], httpserver)
     for _ in range(2):
         [task_id] = raise_one()
         assert client.get(_url(app, task_id)).json["status"] == "succeeded"
-    assert issued == ["tok-1"]
+    assert tokens.issued == ["tok-1"]
     bearers = [r.headers["Authorization"] for r, _ in httpserver.log if r.path == "/hook"]
     assert bearers == ["Bearer tok-1", "Bearer tok-1"]
     with app.app_context():
@@ -428,25 +427,16 @@ def test_an_oauth_token_refused_later_is_cleared_from_the_database(
     from jomres_like import crypto
 
     accepted = {"Bearer tok-1"}
-    issued = []
-
-    def token(_request):
-        if issued:  # the endpoint is down after its first token
-            return Response("down", status=500)
-        issued.append("tok-1")
-        return Response(json.dumps({"access_token": "tok-1", "expires_in": 3600}),
-                        content_type="application/json")
+    tokens = TokenServer(down_after=1)  # the endpoint is down after its first token
 
     def receive(request):
         if request.headers.get("Authorization") in accepted:
             return Response("ok")
         return Response("", status=401)
 
-    httpserver.expect_request("/token").respond_with_handler(token)
+    httpserver.expect_request("/token").respond_with_handler(tokens)
     httpserver.expect_request("/hook").respond_with_handler(receive)
-    hook = make_webhook(setup[0], url=httpserver.url_for("/hook"), auth_method="oauth",
-                        auth_settings={"token_url": httpserver.url_for("/token"), "client_id": "app-1",
-                                       "client_secret": "client-secret-1"})
+    hook = _oauth_hook(make_webhook, setup[0], httpserver)
     [first] = raise_one()
     assert client.get(_url(app, first)).json["status"] == "succeeded"
     with app.app_context():
