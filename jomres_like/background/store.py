@@ -3,7 +3,8 @@
 Every file is written atomically (temporary name, fsync, rename; an event's several files are made durable
 together, :func:`sync_files`) and named by a task id of exactly 50 ASCII letters, so that an id that passed
 :func:`valid_task_id` can never escape the folder. A task is claimed with an exclusive ``flock`` on its
-file (:func:`claim`), which a process that dies lets go of at once.
+file (:func:`claim`), which a process that dies lets go of at once. A pending file whose content is no
+task (:mod:`.taskfile`) is set aside in ``bad/`` (:func:`set_aside`).
 """
 
 from __future__ import annotations
@@ -25,26 +26,26 @@ from typing import Any
 
 from flask import current_app
 
+from .taskfile import MAX_TASK_BYTES, TaskError, parse_task
+from .taskfile import BadTaskFile as BadTaskFile  # the task store's errors are all named here
+
 TASK_ID_LENGTH = 50
 _TASK_ID = re.compile(rf"[A-Za-z]{{{TASK_ID_LENGTH}}}")
 _LETTERS = string.ascii_letters
 FAILED = "failed"
+#: subfolder of the pending files that are no task (:func:`set_aside`), out of every listing of tasks
+BAD = "bad"
 #: subfolder of the webhooks' slow/down/draining marks (:mod:`.marks`), out of the task files' listings
 MARKS = "marks"
 _OLD_MARK = re.compile(r"\.(slow|down|draining)-\d+")
 #: the claim files of earlier versions (``<task id>.lock``), removed once old (:func:`remove_leftovers`)
 LOCK_SUFFIX = ".lock"
-MAX_TASK_BYTES = 64 * 1024
 
 
 #: JOMRES_TEMP_DIR -> (its deferred_tasks folder, when it was last seen to exist); every task operation
 #: asks for it, so the folder is checked at most once a second (and created again if it went away)
 _made: dict[str, tuple[Path, float]] = {}
 RECHECK = 1.0
-
-
-class TaskError(ValueError):
-    """A task file that is missing, unreadable or malformed."""
 
 
 class TaskMissing(TaskError):
@@ -187,23 +188,15 @@ def _open_task(task_id: str) -> tuple[int, bool]:
 
 
 def _load(fd: int, task_id: str) -> dict[str, Any]:
-    """The task in the file open on ``fd`` (JSON only, never pickle), checked; else :class:`TaskError`."""
+    """The task in the file open on ``fd``, checked (:func:`.taskfile.parse_task`); else :class:`TaskError`.
+
+    :class:`BadTaskFile` when the content is no task, a plain :class:`TaskError` when it cannot be read.
+    """
     try:
         raw = os.read(fd, MAX_TASK_BYTES + 1)
-        if len(raw) > MAX_TASK_BYTES:
-            raise TaskError("Task file is too large.")
-        task = json.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except OSError as exc:
         raise TaskError("Task file is unreadable.") from exc
-    if not isinstance(task, dict) or task.get("task_id") != task_id:
-        raise TaskError("Task file is malformed.")
-    for key, optional in (("delivery_id", True), ("webhook_id", False)):
-        value = task.get(key)
-        if (value is None and not optional) or (value is not None and not _is_int(value)):
-            raise TaskError(f"Task file is malformed ({key}).")
-    if not isinstance(task.get("processor"), str) or not isinstance(task.get("message_id"), str):
-        raise TaskError("Task file is malformed (processor).")
-    return task
+    return parse_task(raw, task_id)
 
 
 def read_task(task_id: str) -> tuple[dict[str, Any], bool]:
@@ -213,10 +206,6 @@ def read_task(task_id: str) -> tuple[dict[str, Any], bool]:
         return _load(fd, task_id), failed
     finally:
         os.close(fd)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def delete_task(task_id: str) -> None:
@@ -240,6 +229,44 @@ def move_to_failed(task: dict[str, Any]) -> None:
     """Move an exhausted task to ``failed/`` (written there first, then removed from the pending folder)."""
     write_task(task, failed=True)
     _path(task["task_id"]).unlink(missing_ok=True)
+
+
+def set_aside(task_id: str) -> tuple[Path, str] | None:
+    """Move the pending file of ``task_id`` to ``bad/`` if it is no task; return where it went and why.
+
+    Done under the file's claim, after reading it again there: a file claimed by another, gone, replaced or
+    now a task is left as it is (``None``). A file already in ``bad/`` under the name is kept; the newcomer
+    gets a suffix. Raises :class:`TaskError` (or ``OSError``) when the file cannot be read or moved.
+    """
+    path = _path(task_id)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None
+        if not _still_named(fd, path):
+            return None
+        try:
+            _load(fd, task_id)
+        except BadTaskFile as exc:
+            reason = str(exc)
+        else:
+            return None
+        folder = tasks_dir() / BAD
+        folder.mkdir(exist_ok=True)
+        target = folder / task_id
+        if target.exists():
+            target = folder / f"{task_id}.{time.time_ns()}"
+        os.rename(path, target)  # under the claim: nobody rewrites it meanwhile
+        return target, reason
+    finally:
+        os.close(fd)
 
 
 def listing(failed: bool = False) -> list[tuple[str, float, int]]:
@@ -292,7 +319,7 @@ def remove_leftovers(stale_after: float, temporaries_after: float = 60.0) -> int
                     if entry.stat().st_mtime < older_than:
                         os.unlink(entry.path)
                         removed += 1
-                except FileNotFoundError:
+                except OSError:  # gone meanwhile, or not ours to remove: the others are tidied still
                     continue
     return removed
 

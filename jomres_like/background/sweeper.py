@@ -54,6 +54,8 @@ SLOW_PROBES = 6
 _seen: dict[str, tuple[tuple[float, int], dict]] = {}
 _DONE = {"done": True}
 MAX_SEEN = 100_000
+#: task id -> the trouble last logged for its file, so that a file failing every pass is logged once
+_troubled: dict[str, str] = {}
 _thread_lock = threading.Lock()
 _thread: threading.Thread | None = None
 _thread_pid: int | None = None
@@ -142,29 +144,38 @@ def due_tasks(limit: int = BATCH) -> list[str]:
         if len(due) >= limit:
             break
         delivery = deliveries.get(task_id)
-        if delivery is None or delivery.message_id != task["message_id"]:
-            if age > ORPHAN_GRACE:
-                log.info("Removing orphaned task file %s", task_id)
-                store.delete_task(task_id)
-            continue
-        if delivery.status == "succeeded":  # crashed after the commit, before the file was tidied
-            if dev:
-                store.write_task({**task, "done": True, "completed_at": iso_utc(delivery.completed_at)})
-            else:
-                store.delete_task(task_id)
-            continue
-        if delivery.status == "failed":
-            store.move_to_failed({**task, "done": True})
-            continue
-        if delivery.attempts == int(task.get("attempts_base") or 0) and age < FRESH_TASK:
-            continue
-        if delivery.next_attempt_at is None or delivery.next_attempt_at <= now:
-            if delivery.webhook_id in failing or delivery.webhook_id in slow:
-                probes[delivery.webhook_id] = probes.get(delivery.webhook_id, 0) + 1
-                if probes[delivery.webhook_id] > (PROBES if delivery.webhook_id in failing else SLOW_PROBES):
-                    continue
-            due.append(task_id)
+        try:
+            if _is_due(task_id, task, age, delivery, now, dev):
+                webhook_id = delivery.webhook_id
+                if webhook_id in failing or webhook_id in slow:
+                    probes[webhook_id] = probes.get(webhook_id, 0) + 1
+                    if probes[webhook_id] > (PROBES if webhook_id in failing else SLOW_PROBES):
+                        continue
+                due.append(task_id)
+        except Exception as exc:  # noqa: BLE001 - one file's trouble never stops the pass
+            _trouble(task_id, exc)
     return due
+
+
+def _is_due(task_id: str, task: dict, age: float, delivery, now, dev: bool) -> bool:
+    """Whether the pending ``task`` should run now; tidies its file when its delivery is finished or lost."""
+    if delivery is None or delivery.message_id != task["message_id"]:
+        if age > ORPHAN_GRACE:
+            log.info("Removing orphaned task file %s", task_id)
+            store.delete_task(task_id)
+        return False
+    if delivery.status == "succeeded":  # crashed after the commit, before the file was tidied
+        if dev:
+            store.write_task({**task, "done": True, "completed_at": iso_utc(delivery.completed_at)})
+        else:
+            store.delete_task(task_id)
+        return False
+    if delivery.status == "failed":
+        store.move_to_failed({**task, "done": True})
+        return False
+    if delivery.attempts == (task.get("attempts_base") or 0) and age < FRESH_TASK:
+        return False
+    return delivery.next_attempt_at is None or delivery.next_attempt_at <= now
 
 
 def _candidates(most: int) -> list[tuple[str, dict, float]]:
@@ -172,34 +183,71 @@ def _candidates(most: int) -> list[tuple[str, dict, float]]:
     draining = marks.draining()
     found: list[tuple[str, dict, float]] = []
     files = store.listing()
-    if len(_seen) > len(files):  # some files went: forget them
+    if len(_seen) > len(files) or _troubled:  # some files went: forget them
         present = {task_id for task_id, _mtime, _inode in files}
-        for task_id in [task_id for task_id in _seen if task_id not in present]:
-            del _seen[task_id]
+        for known in (_seen, _troubled):
+            for task_id in [task_id for task_id in known if task_id not in present]:
+                del known[task_id]
     for task_id, mtime, inode in files:
         if len(found) >= most:
             break
-        version = (mtime, inode)
-        cached = _seen.get(task_id)
-        if cached is not None and cached[0] == version:
-            task = cached[1]
-        else:
-            try:
-                task, _failed = store.read_task(task_id)
-            except store.TaskError:
-                continue  # malformed or vanished: left alone, `deferred-tasks list` shows it
-            if len(_seen) >= MAX_SEEN:
-                _seen.clear()
-            _seen[task_id] = (version, _DONE if task.get("done") else task)
-        if task.get("done"):
+        try:
+            candidate = _candidate(task_id, (mtime, inode), draining)
+        except Exception as exc:  # noqa: BLE001 - one file's trouble (unreadable, unmovable) never stops the pass
+            _trouble(task_id, exc)
             continue
-        age = max(0.0, time.time() - mtime)
-        if "attempts" not in task and task.get("webhook_id") in draining and age < QUEUED_TASK:
-            continue  # waiting in a queue that a thread of this node is running
-        if store.claimed(task_id):
-            continue  # running right now
-        found.append((task_id, task, age))
+        if candidate is not None:
+            found.append(candidate)
     return found
+
+
+def _candidate(task_id: str, version: tuple[float, int], draining: set) -> tuple[str, dict, float] | None:
+    """``(task_id, task, age)`` if the listed file is a pending task worth a look; sets a bad file aside."""
+    cached = _seen.get(task_id)
+    if cached is not None and cached[0] == version:
+        task = cached[1]
+    else:
+        try:
+            task, _failed = store.read_task(task_id)
+        except store.TaskMissing:
+            return None  # gone since the listing (run and removed meanwhile)
+        except store.BadTaskFile:
+            _set_aside(task_id)
+            return None
+        if len(_seen) >= MAX_SEEN:
+            _seen.clear()
+        _seen[task_id] = (version, _DONE if task.get("done") else task)
+    if task.get("done"):
+        return None
+    age = max(0.0, time.time() - version[0])
+    if "attempts" not in task and task.get("webhook_id") in draining and age < QUEUED_TASK:
+        return None  # waiting in a queue that a thread of this node is running
+    if store.claimed(task_id):
+        return None  # running right now
+    return task_id, task, age
+
+
+def _set_aside(task_id: str) -> None:
+    """Move a pending file that is no task to ``bad/``, with one WARNING naming it and saying why."""
+    moved = store.set_aside(task_id)  # None: claimed, replaced or gone meanwhile; the next pass looks again
+    if moved is not None:
+        target, reason = moved
+        log.warning("Task file %s is no task (%s); moved aside to %s/%s", task_id, reason, store.BAD,
+                    target.name)
+    _seen.pop(task_id, None)
+
+
+def _trouble(task_id: str, exc: Exception) -> None:
+    """Log that the file of ``task_id`` was skipped by this pass: a WARNING once, DEBUG while it lasts."""
+    db.session.rollback()
+    trouble = f"{type(exc).__name__}: {exc}"
+    if _troubled.get(task_id) == trouble:
+        log.debug("Sweeper skipped task file %s again: %s", task_id, trouble)
+        return
+    if len(_troubled) >= MAX_SEEN:
+        _troubled.clear()
+    _troubled[task_id] = trouble
+    log.warning("Sweeper skipped task file %s: %s", task_id, trouble, exc_info=exc)
 
 
 def _deliveries(task_ids: list[str]) -> dict:
@@ -237,12 +285,15 @@ def sweep_once(inline: bool = False, limit: int = BATCH) -> dict[str, int]:
     due = written + [task_id for task_id in due_tasks(limit) if task_id not in written]
     ran = 0
     for task_id in due:
-        if inline:
-            run_task(task_id)
-            db.session.rollback()
-            ran += 1
-        elif trigger.fire(task_id):
-            ran += 1
+        try:
+            if inline:
+                run_task(task_id)
+                db.session.rollback()
+                ran += 1
+            elif trigger.fire(task_id):
+                ran += 1
+        except Exception as exc:  # noqa: BLE001 - one task's trouble never stops the others
+            _trouble(task_id, exc)
     if due:
         log.info("Sweeper %s %s due task(s)", "ran" if inline else "fired", ran)
     return {"events": events, "tasks": ran}
