@@ -90,7 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .api import init_app as init_api
     from .auth import bp as auth_bp
-    from .background import bp as background_bp
+    from .deferred import bp as background_bp
     from .manager import bp as manager_bp
 
     app.register_blueprint(auth_bp)
@@ -98,7 +98,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(protect(admin_bp, "administrator"))
     app.register_blueprint(protect(background_bp, "signed"))
     init_api(app)
-    from .background.selfcall import install
+    from .deferred.endpoint import install
 
     install(app)  # the self-call's GET is answered before Flask's request handling
 

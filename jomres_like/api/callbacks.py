@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from .. import records
+from .. import callbacks as records
 from ..services import NotFound
 from . import schemas
 from .common import check_id, check_property, envelope, errors_doc, make_blueprint, require

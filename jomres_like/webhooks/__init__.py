@@ -7,6 +7,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Subscribe to the domain events, wire the after-commit watcher and the in-app sweeper."""
-    from .receivers import init_app as init_receivers
+    from .outbox import init_app as init_receivers
 
     init_receivers(app)

@@ -57,7 +57,7 @@ def fire_command(event: str, property_uid: int | None, record_id: int | None, pa
 @click.option("--failed", is_flag=True, help="List the exhausted tasks in failed/.")
 def list_command(failed: bool) -> None:
     """List the task files with their delivery, event, state and URL."""
-    from ..background import store, trigger
+    from ..deferred import selfcall, store
 
     ids = store.task_ids(failed=failed)
     if not ids:
@@ -68,7 +68,7 @@ def list_command(failed: bool) -> None:
             state = "done" if task.get("done") else ("failed" if failed else "pending")
             click.echo(
                 f"{task_id}\t{state}\t{task['message_id']}\t{task.get('event', '?')}\t"
-                f"{trigger.task_url(task_id)}"
+                f"{selfcall.task_url(task_id)}"
             )
         except store.TaskError as exc:
             click.echo(f"{task_id}\tunreadable: {exc}")
@@ -78,7 +78,7 @@ def list_command(failed: bool) -> None:
 @click.argument("task_id")
 def run_command(task_id: str) -> None:
     """Run one task now, in this process."""
-    from ..background.runner import run_task
+    from ..deferred.runner import run_task
 
     status, body = run_task(task_id.strip())
     click.echo(f"{status} {body}")
@@ -92,7 +92,7 @@ def run_command(task_id: str) -> None:
 )
 def sweep_command(fire: bool) -> None:
     """One sweeper pass: undispatched events, due retries, lost self-calls (for cron)."""
-    from ..background.sweeper import node_lock, note_pass, sweep_once
+    from ..deferred.sweeper import node_lock, note_pass, sweep_once
 
     with node_lock() as mine:
         if not mine:
@@ -110,7 +110,7 @@ def sweep_command(fire: bool) -> None:
 @click.option("--failed/--no-failed", default=False, help="Also remove the exhausted tasks in failed/.")
 def purge_command(done: bool, failed: bool) -> None:
     """Delete done (and optionally failed) task files."""
-    from ..background import store
+    from ..deferred import store
 
     click.echo(f"Removed {store.purge(done=done, failed=failed)} task file(s).")
 

@@ -17,17 +17,17 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..background import marks, store, trigger
+from ..deferred import marks, selfcall, store
 from ..extensions import db
 from ..logs import get_logger
 from ..models import Webhook, WebhookDelivery, WebhookEvent
 from ..services.events import raise_event
 from ..timeutil import iso_utc, utcnow
-from . import authmethods, snapshot
+from . import authmethods, rows
 from .health import FAILING_STREAK
 from .payloads import build_payload, new_message_id
 from .resolve import webhooks_for
-from .snapshot import Snapshot
+from .rows import Snapshot
 
 BUFFER_KEY = "jomres_webhook_buffer"
 
@@ -94,8 +94,8 @@ def dispatch_event(event_id: int) -> list[tuple]:
     worker or node dispatched it) or the transaction fails, the files are removed; if the process dies in
     between, the sweeper removes them as orphans and dispatches the event from the outbox.
     """
-    with db.engine.connect() as connection:  # plain records (.snapshot), read outside the session
-        event = snapshot.event(connection, event_id)
+    with db.engine.connect() as connection:  # plain records (.rows), read outside the session
+        event = rows.event(connection, event_id)
         if event is None or event.dispatched:
             return []
         pairs = [(webhook, Snapshot(**_delivery_values(event, webhook)))
@@ -157,11 +157,11 @@ def start_task(task_id: str, mode: str) -> None:
     if mode == "held":
         return
     if mode == "immediate":
-        from ..background.runner import run_task
+        from ..deferred.runner import run_task
 
         run_task(task_id, inline=True)
     else:
-        trigger.fire(task_id)
+        selfcall.fire(task_id)
 
 
 def run_entries(entries: list[tuple]) -> None:

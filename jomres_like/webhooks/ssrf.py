@@ -3,7 +3,7 @@
 Only public addresses are reachable. Loopback, private, link-local, CGNAT, multicast, reserved, unspecified,
 documentation and site-local ranges, IPv4 addresses hidden in IPv6 (mapped, 6to4, Teredo, NAT64) and the
 cloud metadata address are refused. ``JOMRES_WEBHOOK_ALLOWED_NETWORKS`` (CIDRs) opens chosen ranges, and
-development mode opens loopback so that the demo works. The transport (:mod:`.http`) resolves the host name,
+development mode opens loopback so that the demo works. :mod:`.transport` resolves the host name,
 checks *every* address with :func:`check_address` and connects to exactly the address that passed.
 """
 

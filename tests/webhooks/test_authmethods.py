@@ -18,7 +18,7 @@ from jomres_like.models import Webhook, WebhookDelivery, WebhookEvent
 from jomres_like.services import ValidationError
 from jomres_like.timeutil import utcnow
 from jomres_like.webhooks import authmethods, payloads
-from jomres_like.webhooks.delivery import deliver
+from jomres_like.webhooks.attempt import deliver
 
 CLIENT_SECRET = "s3cret-client-value"
 PASSWORD = "correct horse battery"

@@ -13,8 +13,8 @@ from jomres_like.models import DeliveryAttempt, Webhook, WebhookDelivery
 from jomres_like.services.events import raise_event
 from jomres_like.timeutil import utcnow
 from jomres_like.webhooks import outcomes
-from jomres_like.webhooks.http import AttemptResult
-from jomres_like.webhooks.retry import record_outcome
+from jomres_like.webhooks.schedule import record_outcome
+from jomres_like.webhooks.transport import AttemptResult
 
 
 @pytest.fixture

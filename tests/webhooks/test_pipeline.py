@@ -157,7 +157,7 @@ def test_self_call_is_a_signed_get_written_after_the_commit(
     task_id = query["payload_source"][0]
     assert (tasks_dir / task_id).is_file()
     with app.app_context():
-        from jomres_like.background.trigger import signature
+        from jomres_like.deferred.selfcall import signature
 
         assert query["sig"][0] == signature(task_id)
     log = app.config["JOMRES_LOG_DIR"] + "/Core.application.log"
@@ -233,14 +233,14 @@ def test_an_event_claimed_meanwhile_by_another_worker_leaves_no_task_files(
     written = []
     original = dispatch.store.write_tasks
     monkeypatch.setattr(dispatch.store, "write_tasks", lambda tasks: written.extend(tasks) or original(tasks))
-    real_event = dispatch.snapshot.event
+    real_event = dispatch.rows.event
 
     def undispatched(connection, event_id):  # the event as our read saw it, before the other worker's claim
         found = real_event(connection, event_id)
         found.dispatched = False
         return found
 
-    monkeypatch.setattr(dispatch.snapshot, "event", undispatched)
+    monkeypatch.setattr(dispatch.rows, "event", undispatched)
     with app.app_context():
         assert dispatch.dispatch_event(event_id) == []
     assert len(written) == 2  # both files were written before the claim...

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from jomres_like.background import marks
-from jomres_like.background.runner import delivery_slot
-from jomres_like.background.sweeper import PROBES, SLOW_PROBES, due_tasks
+from jomres_like.deferred import marks
+from jomres_like.deferred.runner import delivery_slot
+from jomres_like.deferred.sweeper import PROBES, SLOW_PROBES, due_tasks
 from jomres_like.extensions import db
 from jomres_like.models import WebhookDelivery
 from jomres_like.services.events import raise_event
@@ -35,7 +35,7 @@ def setup(make_user, make_property):
 
 def _url(app, task_id: str) -> str:
     with app.app_context():
-        from jomres_like.background.trigger import signature
+        from jomres_like.deferred.selfcall import signature
 
         return f"/background_process?payload_source={task_id}&sig={signature(task_id)}"
 
@@ -273,7 +273,7 @@ def test_sweeper_leaves_a_task_queued_behind_a_busy_webhook_alone(
     """A task waiting in a queue of this node is not fired again: that would only cost a self-call."""
     import os
 
-    from jomres_like.background import slots
+    from jomres_like.deferred import slots
 
     hook = make_webhook(setup[0])
     app.config.update(JOMRES_SELF_URL="http://127.0.0.1:9", JOMRES_INFLIGHT_PER_WEBHOOK=1)

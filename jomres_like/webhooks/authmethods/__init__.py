@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...services import ValidationError
-from ..http import AttemptResult, post, webhook_session
+from ..transport import AttemptResult, post, webhook_session
 
 if TYPE_CHECKING:
     from ...models import Webhook, WebhookDelivery
@@ -202,11 +202,11 @@ def get_processor(name: str) -> Callable[[WebhookDelivery, Webhook], AttemptResu
     def processor(delivery: WebhookDelivery, webhook: Webhook) -> AttemptResult:
         """Sign and send the stored delivery now.
 
-        The pipeline passes plain records of both (:mod:`..snapshot`), which the session does not track: a
+        The pipeline passes plain records of both (:mod:`..rows`), which the session does not track: a
         method that changes its webhook writes the change with a statement (the OAuth token cache does).
         """
         # deliver() looks the method up from the webhook; imported here because delivery imports this registry
-        from ..delivery import deliver
+        from ..attempt import deliver
 
         return deliver(delivery, webhook)
 

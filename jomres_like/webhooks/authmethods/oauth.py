@@ -22,7 +22,7 @@ from ...extensions import db
 from ...logs import get_logger
 from ...models import Webhook
 from ...timeutil import utcnow
-from ..http import AttemptResult, describe_exception, guard_session, post, timeouts, webhook_session
+from ..transport import AttemptResult, describe_exception, guard_session, post, timeouts, webhook_session
 from . import AuthField, AuthMethod, register
 
 log = get_logger("Webhooks")
@@ -111,7 +111,7 @@ def clear_token(webhook) -> None:
 def _save_token(webhook) -> None:
     """Write the webhook's token cache in the attempt's transaction (committed before its outcome is).
 
-    The webhook an attempt gets is a plain record (:mod:`..snapshot`) that the session does not track.
+    The webhook an attempt gets is a plain record (:mod:`..rows`) that the session does not track.
     """
     db.session.execute(
         update(Webhook)

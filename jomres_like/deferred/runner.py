@@ -21,8 +21,8 @@ from ..logs import get_logger
 from ..models import WebhookDelivery
 from ..services.site import development_mode
 from ..timeutil import iso_utc, utcnow
-from ..webhooks.snapshot import Snapshot, delivery_and_webhook
-from . import marks, slots, store, trigger
+from ..webhooks.rows import Snapshot, delivery_and_webhook
+from . import marks, selfcall, slots, store
 from .slots import delivery_slot
 
 __all__ = ["delivery_slot", "run_task", "stale_after"]
@@ -105,7 +105,7 @@ def _drain(slot: slots.Slot, dev: bool) -> int:
             slots.release(slot)
             handed = slots.pop_queued(slot.webhook_id)
             if handed is not None:
-                trigger.fire(handed)
+                selfcall.fire(handed)
             return ran
         task_id = slots.next_or_release(slot)
         if task_id is None:
@@ -168,7 +168,7 @@ def _run_claimed(task_id: str, task: dict, failed: bool, dev: bool) -> tuple[int
         return _answer(
             200, "failed", "The webhook is disabled; the delivery is recorded as failed.", task=task_id
         )
-    from ..webhooks.retry import record_outcome
+    from ..webhooks.schedule import record_outcome
 
     log.info("Starting call to minicomponent %s", task["processor"])
     started = utcnow()
@@ -176,7 +176,7 @@ def _run_claimed(task_id: str, task: dict, failed: bool, dev: bool) -> tuple[int
         result = processor(delivery, webhook)
     except Exception as exc:  # noqa: BLE001 - a processor bug is a failed attempt, not a 500
         log.exception("Processor %s failed on task %s", task["processor"], task_id)
-        from ..webhooks.http import AttemptResult
+        from ..webhooks.transport import AttemptResult
 
         result = AttemptResult(ok=False, error=f"Processor error: {type(exc).__name__}")
     marks.note_result(webhook.id, result)

@@ -4,7 +4,7 @@ The request that raised events must not wait for their dispatch (deliveries, tas
 must the next request on the same keep-alive connection. Once the response has been sent, the entries
 therefore go to a bounded queue served by ``JOMRES_DISPATCH_THREADS`` daemon threads (default 2; 0, the
 default when testing, runs them in the request's own thread, after the response too). When these threads
-are all busy, the events go to another worker, by a self-call (:func:`idle`, ``receivers.hand_over``).
+are all busy, the events go to another worker, by a self-call (:func:`idle`, ``outbox.hand_over``).
 When the queue is full the entries are dropped here and the sweeper dispatches the events from the
 outbox: nothing committed is lost.
 """

@@ -65,7 +65,7 @@ def record_outcome(
     read after the commit. Raises :class:`.outcomes.OutcomeNotRecorded` when a success could not be written:
     the task file is then kept, and the sweeper sends it again.
     """
-    from ..background import store
+    from ..deferred import store
 
     now = utcnow()
     delivery_id, message_id = delivery.id, delivery.message_id  # the commits below expire the objects
@@ -92,7 +92,7 @@ def record_outcome(
         )
         # this thread's own changes first (an auth method's cached token): no transaction of its own is left
         # open, and no lock held, while it waits for the group. Mostly there are none (the delivery and the
-        # webhook were read outside the session, :mod:`.snapshot`): nothing to end then.
+        # webhook were read outside the session, :mod:`.rows`): nothing to end then.
         if session().in_transaction():
             session.commit()
         outcomes.record(outcome)  # with the successes of other threads, in one transaction

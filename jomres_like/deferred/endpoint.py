@@ -21,7 +21,7 @@ from flask import Flask, g
 from werkzeug.datastructures import MultiDict
 
 from ..logs import get_logger, request_id
-from . import sweeper, trigger, views
+from . import selfcall, sweeper, views
 
 log = get_logger("message_handling")
 
@@ -29,14 +29,14 @@ WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 class SelfCallMiddleware:
-    """Serve ``GET`` :data:`.trigger.PATH` directly; pass every other request to ``wsgi_app``."""
+    """Serve ``GET`` :data:`.selfcall.PATH` directly; pass every other request to ``wsgi_app``."""
 
     def __init__(self, app: Flask, wsgi_app: WSGIApp):
         self.app = app
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != trigger.PATH or environ.get("REQUEST_METHOD") != "GET":
+        if environ.get("PATH_INFO") != selfcall.PATH or environ.get("REQUEST_METHOD") != "GET":
             return self.wsgi_app(environ, start_response)
         app = self.app
         with app.app_context():
@@ -57,7 +57,7 @@ class SelfCallMiddleware:
 def _url(environ: dict[str, Any]) -> str:
     """The URL of the call, for the log lines (what ``request.url`` gives, without its cost)."""
     host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
-    url = f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}{trigger.PATH}"
+    url = f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}{selfcall.PATH}"
     query = environ.get("QUERY_STRING", "")
     return f"{url}?{query}" if query else url
 

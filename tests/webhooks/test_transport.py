@@ -12,7 +12,7 @@ import requests
 from live import free_port
 from werkzeug import Response
 
-from jomres_like.webhooks import http
+from jomres_like.webhooks import transport as http
 
 
 @pytest.fixture

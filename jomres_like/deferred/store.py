@@ -4,7 +4,7 @@ Every file is written atomically (temporary name, fsync, rename; an event's seve
 together, :func:`sync_files`) and named by a task id of exactly 50 ASCII letters, so that an id that passed
 :func:`valid_task_id` can never escape the folder. A task is claimed with an exclusive ``flock`` on its
 file (:func:`claim`), which a process that dies lets go of at once. A pending file whose content is no
-task (:mod:`.taskfile`) is set aside in ``bad/`` (:func:`set_aside`).
+task (:mod:`.tasks`) is set aside in ``bad/`` (:func:`set_aside`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from typing import Any
 
 from flask import current_app
 
-from .taskfile import MAX_TASK_BYTES, TaskError, parse_task
-from .taskfile import BadTaskFile as BadTaskFile  # the task store's errors are all named here
+from .tasks import MAX_TASK_BYTES, TaskError, parse_task
+from .tasks import BadTaskFile as BadTaskFile  # the task store's errors are all named here
 
 TASK_ID_LENGTH = 50
 _TASK_ID = re.compile(rf"[A-Za-z]{{{TASK_ID_LENGTH}}}")
@@ -188,7 +188,7 @@ def _open_task(task_id: str) -> tuple[int, bool]:
 
 
 def _load(fd: int, task_id: str) -> dict[str, Any]:
-    """The task in the file open on ``fd``, checked (:func:`.taskfile.parse_task`); else :class:`TaskError`.
+    """The task in the file open on ``fd``, checked (:func:`.tasks.parse_task`); else :class:`TaskError`.
 
     :class:`BadTaskFile` when the content is no task, a plain :class:`TaskError` when it cannot be read.
     """

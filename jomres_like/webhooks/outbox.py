@@ -4,7 +4,7 @@
 buffer to the app context (``g``); a rollback drops it. At the end of a request (``after_request``, so
 redirects and error replies count) the entries are kept for when the response has been sent
 (:func:`hand_off`, on the response's close): they then go to this process's dispatcher threads
-(:mod:`..background.handoff`) or, when those are all busy, the dispatch of the events goes to the app by
+(:mod:`.handoff`) or, when those are all busy, the dispatch of the events goes to the app by
 a self-call that any worker takes (:func:`hand_over`). Handed over earlier, the dispatch competed with the
 end of the request for the interpreter, and the person who clicked waited about a millisecond longer.
 Everything is sent inside the request when an immediate webhook exists. Outside a request (CLI, sweeper)
@@ -18,12 +18,12 @@ from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event as sa_event
 from sqlalchemy import exists, select
 
-from ..background import trigger
-from ..background.handoff import idle, submit
+from ..deferred import selfcall
 from ..extensions import db
 from ..logs import get_logger
 from ..models import Webhook
 from .dispatch import BUFFER_KEY, run_entries
+from .handoff import idle, submit
 
 OUTBOX_KEY = "jomres_webhook_outbox"
 
@@ -75,9 +75,9 @@ def hand_over(entries: list[tuple]) -> list[tuple]:
     """
     events = [entry for entry in entries if entry[0] == "event"]
     local = [entry for entry in entries if entry[0] != "event"]
-    for start in range(0, len(events), trigger.MAX_DISPATCH_EVENTS):
-        chunk = events[start : start + trigger.MAX_DISPATCH_EVENTS]
-        if not trigger.fire_dispatch([entry[1] for entry in chunk]):
+    for start in range(0, len(events), selfcall.MAX_DISPATCH_EVENTS):
+        chunk = events[start : start + selfcall.MAX_DISPATCH_EVENTS]
+        if not selfcall.fire_dispatch([entry[1] for entry in chunk]):
             local.extend(chunk)
     return local
 
@@ -143,6 +143,6 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _start_sweeper():
-        from ..background.sweeper import ensure_started
+        from ..deferred.sweeper import ensure_started
 
         ensure_started(app)

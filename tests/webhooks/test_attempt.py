@@ -12,7 +12,7 @@ from jomres_like import crypto
 from jomres_like.extensions import db
 from jomres_like.models import Webhook, WebhookDelivery, WebhookEvent
 from jomres_like.webhooks import authmethods, payloads, signing
-from jomres_like.webhooks.delivery import AttemptResult, deliver, request_parts
+from jomres_like.webhooks.attempt import AttemptResult, deliver, request_parts
 
 
 @pytest.fixture

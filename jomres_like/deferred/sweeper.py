@@ -277,7 +277,7 @@ def _stale_after() -> float:
 
 def sweep_once(inline: bool = False, limit: int = BATCH) -> dict[str, int]:
     """One pass: dispatch lost events, then fire (or, ``inline``, run) the due tasks; return counts."""
-    from . import trigger
+    from . import selfcall
     from .runner import run_task
 
     store.remove_leftovers(_stale_after())
@@ -290,7 +290,7 @@ def sweep_once(inline: bool = False, limit: int = BATCH) -> dict[str, int]:
                 run_task(task_id)
                 db.session.rollback()
                 ran += 1
-            elif trigger.fire(task_id):
+            elif selfcall.fire(task_id):
                 ran += 1
         except Exception as exc:  # noqa: BLE001 - one task's trouble never stops the others
             _trouble(task_id, exc)

@@ -14,7 +14,7 @@ from flask import Response, request
 
 from ..extensions import csrf, db, limiter
 from ..logs import get_logger
-from . import bp, store, trigger
+from . import bp, selfcall, store
 from .runner import run_task
 
 log = get_logger("message_handling")
@@ -38,7 +38,7 @@ def handle(args: Mapping[str, str]) -> tuple[int, dict]:
     sig = args.get("sig", "")
     if not store.valid_task_id(task_id):
         return 400, {"status": "error", "message": "payload_source must be exactly 50 ASCII letters."}
-    if not trigger.verify(task_id, sig):
+    if not selfcall.verify(task_id, sig):
         log.warning("Refused a deferred message notification with a bad signature")
         return 403, {"status": "error", "message": "Bad or missing signature."}
     log.info("Received deferred message notification %s", task_id)
@@ -50,15 +50,15 @@ def handle(args: Mapping[str, str]) -> tuple[int, dict]:
         return 503, {"status": "error", "message": "The task could not run now; it is kept.", "task": task_id}
 
 
-_EVENT_IDS = re.compile(rf"[0-9]{{1,18}}(,[0-9]{{1,18}}){{0,{trigger.MAX_DISPATCH_EVENTS - 1}}}")
+_EVENT_IDS = re.compile(rf"[0-9]{{1,18}}(,[0-9]{{1,18}}){{0,{selfcall.MAX_DISPATCH_EVENTS - 1}}}")
 
 
 def _dispatch(ids: str, sig: str) -> tuple[int, dict]:
     """``?dispatch=<ids>&sig=<hmac>``: dispatch these committed events here (the page's worker asked)."""
     if not _EVENT_IDS.fullmatch(ids):
-        message = f"dispatch must be up to {trigger.MAX_DISPATCH_EVENTS} comma-separated event ids."
+        message = f"dispatch must be up to {selfcall.MAX_DISPATCH_EVENTS} comma-separated event ids."
         return 400, {"status": "error", "message": message}
-    if not trigger.verify_dispatch(ids, sig):
+    if not selfcall.verify_dispatch(ids, sig):
         log.warning("Refused a dispatch notification with a bad signature")
         return 403, {"status": "error", "message": "Bad or missing signature."}
     log.info("Received deferred dispatch notification for event(s) %s", ids)

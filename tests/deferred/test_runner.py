@@ -47,7 +47,7 @@ def raise_one(app, setup, tasks_dir):
 
 def _url(app, task_id: str) -> str:
     with app.app_context():
-        from jomres_like.background.trigger import signature
+        from jomres_like.deferred.selfcall import signature
 
         return f"/background_process?payload_source={task_id}&sig={signature(task_id)}"
 
@@ -115,8 +115,8 @@ def test_forged_signature_runs_nothing(app, client, setup, make_webhook, httpser
     real = _url(app, task_id).rsplit("=", 1)[1]
     tampered = real[:-1] + ("1" if real[-1] == "0" else "0")
     with app.app_context():
-        from jomres_like.background.store import new_task_id
-        from jomres_like.background.trigger import signature
+        from jomres_like.deferred.selfcall import signature
+        from jomres_like.deferred.store import new_task_id
 
         other_tasks_sig = signature(new_task_id())
     for sig in ("", "0" * 64, tampered, real.upper(), other_tasks_sig, "x" * 500):
@@ -128,7 +128,7 @@ def test_forged_signature_runs_nothing(app, client, setup, make_webhook, httpser
 
 def test_unknown_and_malformed_tasks_get_4xx_and_files_stay(app, client, tasks_dir, httpserver):
     with app.app_context():
-        from jomres_like.background.store import new_task_id
+        from jomres_like.deferred.store import new_task_id
 
         missing, broken = new_task_id(), new_task_id()
     (tasks_dir / broken).write_text("{not json")
@@ -264,7 +264,7 @@ def test_a_claimed_task_does_not_run_twice_at_once(app, client, setup, make_webh
     make_webhook(setup[0], url=httpserver.url_for("/hook"))
     [task_id] = raise_one()
     with app.app_context():
-        from jomres_like.background import store
+        from jomres_like.deferred import store
 
         with store.claim(task_id):
             response = client.get(_url(app, task_id))
@@ -273,7 +273,7 @@ def test_a_claimed_task_does_not_run_twice_at_once(app, client, setup, make_webh
 
 
 def test_deliveries_in_flight_are_bounded(app, client, setup, make_webhook, raise_one):
-    from jomres_like.background.runner import delivery_slot
+    from jomres_like.deferred.runner import delivery_slot
 
     hook = make_webhook(setup[0])
     [task_id] = raise_one()
@@ -286,8 +286,8 @@ def test_deliveries_in_flight_are_bounded(app, client, setup, make_webhook, rais
 
 
 def test_a_task_behind_a_full_webhook_is_queued_not_run(app, client, setup, make_webhook, raise_one):
-    from jomres_like.background import slots
-    from jomres_like.background.runner import delivery_slot
+    from jomres_like.deferred import slots
+    from jomres_like.deferred.runner import delivery_slot
 
     hook = make_webhook(setup[0])
     [task_id] = raise_one()

@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from jomres_like.background import store
+from jomres_like.deferred import store
 
 
 def _task(task_id: str) -> dict:
@@ -239,7 +239,7 @@ def test_a_failed_task_is_claimed_in_its_folder(app, tasks_dir):
 
 
 def test_marks_live_apart_from_the_task_files_and_old_ones_are_tidied(app, tasks_dir):
-    from jomres_like.background import marks
+    from jomres_like.deferred import marks
 
     with app.app_context():
         marks.mark_slow(7)

@@ -14,9 +14,9 @@ from ..logs import get_logger
 from ..models import Webhook, WebhookDelivery, WebhookEvent
 from ..timeutil import utcnow
 from .authmethods import UnknownAuthMethod, get_method
-from .http import USER_AGENT, AttemptResult
 from .payloads import build_payload, encode
 from .signing import sign_headers
+from .transport import USER_AGENT, AttemptResult
 
 __all__ = ["AttemptResult", "deliver", "request_parts"]
 
