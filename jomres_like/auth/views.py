@@ -11,7 +11,7 @@ from .. import once
 from ..extensions import limiter
 from ..logs import get_logger
 from ..services.users import authenticate
-from . import bp
+from .blueprint import bp
 from .forms import LoginForm
 
 

@@ -1,36 +1,33 @@
-"""Running one deferred task: claim, load, find the 07320 processor, send, record the attempt, decide.
+"""Running one deferred task: claim it, read it again under the claim, call the processor its file names.
 
 Used by ``/background_process`` (the self-call), by immediate-mode dispatch (inline, inside the request), by
-``flask deferred-tasks run`` and by the sweeper when it runs tasks itself. Deliveries in flight are bounded
-per webhook and per process (:mod:`.slots`): a task of a healthy webhook whose slots are taken is queued and
-run by the thread holding the slot, right after its own task (:func:`_drain`); a slow webhook's extra task is
+``flask deferred-tasks run`` and by the sweeper when it runs tasks itself. The processor is found in the
+app's registry by the task file's ``processor`` name (:mod:`.registry`). Tasks in flight are bounded per
+``webhook_id`` of their files and per process (:mod:`.slots`): a task whose slots are taken is queued and
+run by the thread holding the slot, right after its own task (:func:`_drain`); a slow one's extra task is
 left, due, for the sweeper.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
 
 from ..extensions import db
 from ..logs import get_logger
-from ..models import WebhookDelivery
 from ..services.site import development_mode
-from ..timeutil import iso_utc, utcnow
-from ..webhooks.rows import Snapshot, delivery_and_webhook
-from . import marks, selfcall, slots, store
+from . import marks, registry, selfcall, slots, store
+from .registry import Answer, Claimed
 from .slots import delivery_slot
 
-__all__ = ["delivery_slot", "run_task", "stale_after"]
+__all__ = ["Answer", "delivery_slot", "run_task", "stale_after"]
 
 log = get_logger("DeferredTasks")
 
-EARLY_TOLERANCE = timedelta(seconds=0.5)
 #: a thread runs at most this many queued tasks, for at most DRAIN_SECONDS, before handing the rest on
+#: (bounds how long one request thread serves its webhook's queue; the next task gets a self-call of its own)
 DRAIN_TASKS = 200
 DRAIN_SECONDS = 5.0
 
@@ -40,15 +37,16 @@ def stale_after() -> float:
     return float(current_app.config.get("JOMRES_WEBHOOK_TIMEOUT") or 15) * 2 + 30
 
 
-def _answer(status: int, state: str, message: str, **extra: Any) -> tuple[int, dict]:
-    return status, {"status": state, "message": message, **extra}
+def _answer(status: int, state: str, message: str, **extra: Any) -> Answer:
+    return Answer(status, {"status": state, "message": message, **extra})
 
 
-def _processed_answer(task_id: str) -> tuple[int, dict]:
+def processed_answer(task_id: str) -> Answer:
+    """The answer for a task that was already processed: its URL does nothing now."""
     return _answer(410, "gone", "This task was already processed; its URL does nothing now.", task=task_id)
 
 
-def run_task(task_id: str, *, inline: bool = False) -> tuple[int, dict]:
+def run_task(task_id: str, *, inline: bool = False) -> Answer:
     """Run the task ``task_id`` once; return ``(http_status, summary)``. Never raises for bad tasks."""
     if not store.valid_task_id(task_id):
         return _answer(400, "error", "Malformed task id.")
@@ -56,9 +54,8 @@ def run_task(task_id: str, *, inline: bool = False) -> tuple[int, dict]:
     try:
         task, _failed = store.read_task(task_id)
     except store.TaskMissing:
-        delivery = db.session.scalar(db.select(WebhookDelivery).where(WebhookDelivery.task_id == task_id))
-        if delivery is not None and delivery.status in ("succeeded", "failed"):
-            return _processed_answer(task_id)
+        if any(finished(task_id) for finished in registry.registry().finished_checks):
+            return processed_answer(task_id)
         return _answer(404, "error", "No such task.", task=task_id)
     except store.TaskError as exc:
         log.warning("Task %s cannot be run: %s", task_id, exc)
@@ -82,7 +79,7 @@ def run_task(task_id: str, *, inline: bool = False) -> tuple[int, dict]:
         slots.release(slot)
     if ran:
         body = {**body, "queued_tasks_run": ran}
-    return status, body
+    return Answer(status, body)
 
 
 def _drain(slot: slots.Slot, dev: bool) -> int:
@@ -120,79 +117,22 @@ def _drain(slot: slots.Slot, dev: bool) -> int:
         ran += 1
 
 
-def _claim_and_run(task_id: str, dev: bool) -> tuple[int, dict]:
+def _claim_and_run(task_id: str, dev: bool) -> Answer:
     try:
         with store.claim(task_id) as (task, failed):  # read again, under the claim
-            return _run_claimed(task_id, task, failed, dev)
+            return _run_claimed(Claimed(task_id, task, failed, dev))
     except store.TaskBusy:
         return _answer(409, "busy", "This task is running right now.", task=task_id)
     except store.TaskError as exc:
         return _answer(404 if isinstance(exc, store.TaskMissing) else 422, "error", str(exc), task=task_id)
 
 
-def _run_claimed(task_id: str, task: dict, failed: bool, dev: bool) -> tuple[int, dict]:
-    delivery, webhook = delivery_and_webhook(task_id)  # plain records; the session holds no transaction
-    if delivery is None or delivery.message_id != task["message_id"]:
-        if not failed:
-            store.delete_task(task_id)
-        return _answer(
-            410, "gone", "This task was superseded or its delivery no longer exists.", task=task_id
-        )
-    processed = bool(task.get("done")) or failed or delivery.status in ("succeeded", "failed")
-    if processed and not dev:
-        return _processed_answer(task_id)
-    if (
-        not processed
-        and not dev
-        and delivery.next_attempt_at
-        and delivery.next_attempt_at > utcnow() + EARLY_TOLERANCE
-    ):
-        return _answer(
-            202,
-            "scheduled",
-            "The next attempt is not due yet.",
-            task=task_id,
-            next_attempt_at=iso_utc(delivery.next_attempt_at),
-        )
-    if webhook is None or webhook.id != task["webhook_id"]:
-        return _answer(410, "gone", "The webhook no longer exists.", task=task_id)
+def _run_claimed(claimed: Claimed) -> Answer:
+    """Call the processor the task file names; an unknown one keeps the task for later."""
+    name = claimed.task["processor"]
     try:
-        from ..webhooks.authmethods import get_processor
-
-        processor = get_processor(task["processor"])
-    except Exception:  # noqa: BLE001 - unknown or broken processor: keep the task for later
-        log.warning("Failed to find %s, task %s kept", task["processor"], task_id)
-        return _answer(404, "kept", f"Failed to find {task['processor']}; the task is kept.", task=task_id)
-    if not webhook.enabled:
-        _give_up(task, delivery, "The webhook is disabled.", dev)
-        return _answer(
-            200, "failed", "The webhook is disabled; the delivery is recorded as failed.", task=task_id
-        )
-    from ..webhooks.schedule import record_outcome
-
-    log.info("Starting call to minicomponent %s", task["processor"])
-    started = utcnow()
-    try:
-        result = processor(delivery, webhook)
-    except Exception as exc:  # noqa: BLE001 - a processor bug is a failed attempt, not a 500
-        log.exception("Processor %s failed on task %s", task["processor"], task_id)
-        from ..webhooks.transport import AttemptResult
-
-        result = AttemptResult(ok=False, error=f"Processor error: {type(exc).__name__}")
-    marks.note_result(webhook.id, result)
-    summary = record_outcome(task, delivery, webhook, result, started, dev, rerun=processed)
-    return 200, {"task": task_id, **summary}
-
-
-def _give_up(task: dict, delivery: Snapshot, reason: str, dev: bool) -> None:
-    now = utcnow()
-    db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery.id)
-        .values(
-            status="failed", last_error=reason[:255], completed_at=now, next_attempt_at=None, updated_at=now
-        )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    store.move_to_failed(task)
+        processor = registry.get(name)
+    except registry.UnknownProcessor:
+        log.warning("Failed to find %s, task %s kept", name, claimed.task_id)
+        return _answer(404, "kept", f"Failed to find {name}; the task is kept.", task=claimed.task_id)
+    return Answer(*processor(claimed))

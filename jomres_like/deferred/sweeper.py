@@ -1,11 +1,16 @@
-"""The sweeper (SPEC section 7, step 5): due retries, task files whose self-call was lost, lost events.
+"""The sweeper (SPEC section 7, step 5): each pass asks the registered sweep hooks what is due, and starts it.
+
+A pass lists the pending task files (sets aside those that are no task, skips those claimed or queued),
+gives them to every hook registered with :func:`register_sweep_hook` (the webhook package's finds due
+retries, lost self-calls and events without task files), and fires a self-call for each task id they
+return (or runs it, ``inline``). A hook that fails is logged and the pass goes on.
 
 It runs inside the app's own processes: a daemon thread per process, started by the first request, wakes
 every ``JOMRES_SWEEP_SECONDS`` (0 disables it) and sweeps when it gets this node's sweep lock (an ``flock``,
 so one process per node sweeps at a time) and no process of the node has begun a pass within that time (the
 lock file's mtime says when the last one began): the node sweeps at most every ``JOMRES_SWEEP_SECONDS``,
-however many workers it runs. ``flask deferred-tasks sweep`` runs one pass for cron. Across
-nodes it is safe: events are claimed by a conditional update, tasks by a lock on their file.
+however many workers it runs. ``flask deferred-tasks sweep`` runs one pass for cron. Across nodes it is
+safe: events are claimed by a conditional update, tasks by a lock on their file.
 """
 
 from __future__ import annotations
@@ -17,36 +22,21 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import select
 
 from ..extensions import db
 from ..logs import get_logger
-from ..models import Webhook, WebhookDelivery, WebhookEvent
-from ..services.site import development_mode
-from ..timeutil import iso_utc, utcnow
-from ..webhooks.health import FAILING_STREAK
-from . import marks, store
+from . import marks, registry, selfcall, store
+from .registry import Pending, SweepFound, SweepHook, SweepPass
 
 log = get_logger("DeferredTasks")
 
-#: an event younger than this is left to the request that raised it
-OUTBOX_GRACE = timedelta(seconds=3)
-#: a file younger than this whose delivery is unknown may belong to a transaction still committing
-ORPHAN_GRACE = 30.0
-#: a never-attempted task younger than this has its self-call in flight
-FRESH_TASK = 1.0
 #: a never-attempted task of a webhook whose queue is being run on this node is left alone this long
 QUEUED_TASK = 60.0
+#: tasks started per pass at most (the hooks see five times as many pending files)
 BATCH = 200
-#: a webhook failing FAILING_STREAK times in a row gets only this many due tasks per pass, so a receiver
-#: that is down costs a few requests per pass, not one per waiting event
-PROBES = 2
-#: due tasks per pass of a webhook marked slow (its deliveries share a few slots: more would answer "busy")
-SLOW_PROBES = 6
 
 #: task id -> ((mtime, inode), task) of the files read by an earlier pass, so that a pass reads only new or
 #: rewritten files: a receiver that is down leaves hundreds of tasks waiting, and development mode keeps
@@ -84,104 +74,10 @@ def node_lock() -> Iterator[bool]:
         os.close(fd)
 
 
-def sweep_outbox(limit: int = BATCH, start: bool = True) -> tuple[int, list[str]]:
-    """Dispatch committed events that never got their deliveries (a crash between commit and file).
-
-    Returns how many events were found and, when ``start`` is off, the task ids written for them (the
-    caller runs them); otherwise the tasks are started the usual way (self-call or immediate delivery).
-    """
-    from ..webhooks.dispatch import dispatch_event, run_entries
-
-    cutoff = utcnow() - OUTBOX_GRACE
-    ids = list(
-        db.session.scalars(
-            select(WebhookEvent.id)
-            .where(WebhookEvent.dispatched.is_(False), WebhookEvent.created_at <= cutoff)
-            .order_by(WebhookEvent.id)
-            .limit(limit)
-        )
-    )
-    db.session.rollback()
-    if not ids:
-        return 0, []
-    log.info("Sweeper dispatching %s undispatched event(s)", len(ids))
-    if start:
-        run_entries([("event", event_id) for event_id in ids])
-        return len(ids), []
-    written: list[str] = []
-    for event_id in ids:
-        try:
-            written += [entry[1] for entry in dispatch_event(event_id)]
-        except Exception:  # noqa: BLE001 - one bad event must not stop the others
-            db.session.rollback()
-            log.exception("Sweeper could not dispatch event %s", event_id)
-    return len(ids), written
-
-
-def due_tasks(limit: int = BATCH) -> list[str]:
-    """Task files of this node that should run now; tidies files whose delivery was finished or lost.
-
-    The files are read first, their deliveries then loaded in a few statements (not one per file), so
-    that a pass over hundreds of waiting tasks stays cheap.
-    """
-    candidates = _candidates(limit * 5)
-    deliveries = _deliveries([task_id for task_id, _task, _age in candidates])
-    now = utcnow()
-    dev = development_mode()
-    failing = dict(
-        db.session.execute(
-            select(Webhook.id, Webhook.consecutive_failures)
-            .where(Webhook.consecutive_failures >= FAILING_STREAK)
-        ).all()
-    )
-    db.session.rollback()
-    # webhooks marked down after a timeout are probed like failing ones; slow ones get a few tasks per pass
-    failing.update(dict.fromkeys(marks.marked("down"), FAILING_STREAK))
-    slow = marks.marked("slow")
-    due: list[str] = []
-    probes: dict[int, int] = {}
-    for task_id, task, age in candidates:
-        if len(due) >= limit:
-            break
-        delivery = deliveries.get(task_id)
-        try:
-            if _is_due(task_id, task, age, delivery, now, dev):
-                webhook_id = delivery.webhook_id
-                if webhook_id in failing or webhook_id in slow:
-                    probes[webhook_id] = probes.get(webhook_id, 0) + 1
-                    if probes[webhook_id] > (PROBES if webhook_id in failing else SLOW_PROBES):
-                        continue
-                due.append(task_id)
-        except Exception as exc:  # noqa: BLE001 - one file's trouble never stops the pass
-            _trouble(task_id, exc)
-    return due
-
-
-def _is_due(task_id: str, task: dict, age: float, delivery, now, dev: bool) -> bool:
-    """Whether the pending ``task`` should run now; tidies its file when its delivery is finished or lost."""
-    if delivery is None or delivery.message_id != task["message_id"]:
-        if age > ORPHAN_GRACE:
-            log.info("Removing orphaned task file %s", task_id)
-            store.delete_task(task_id)
-        return False
-    if delivery.status == "succeeded":  # crashed after the commit, before the file was tidied
-        if dev:
-            store.write_task({**task, "done": True, "completed_at": iso_utc(delivery.completed_at)})
-        else:
-            store.delete_task(task_id)
-        return False
-    if delivery.status == "failed":
-        store.move_to_failed({**task, "done": True})
-        return False
-    if delivery.attempts == (task.get("attempts_base") or 0) and age < FRESH_TASK:
-        return False
-    return delivery.next_attempt_at is None or delivery.next_attempt_at <= now
-
-
-def _candidates(most: int) -> list[tuple[str, dict, float]]:
-    """``(task_id, task, age)`` of the pending files worth a look, oldest first, at most ``most``."""
+def pending_tasks(most: int) -> list[Pending]:
+    """The pending files worth a look (not claimed, not queued here), oldest first, at most ``most``."""
     draining = marks.draining()
-    found: list[tuple[str, dict, float]] = []
+    found: list[Pending] = []
     files = store.listing()
     if len(_seen) > len(files) or _troubled:  # some files went: forget them
         present = {task_id for task_id, _mtime, _inode in files}
@@ -194,10 +90,10 @@ def _candidates(most: int) -> list[tuple[str, dict, float]]:
         try:
             candidate = _candidate(task_id, (mtime, inode), draining)
         except Exception as exc:  # noqa: BLE001 - one file's trouble (unreadable, unmovable) never stops the pass
-            _trouble(task_id, exc)
+            trouble(task_id, exc)
             continue
         if candidate is not None:
-            found.append(candidate)
+            found.append(Pending(*candidate))
     return found
 
 
@@ -237,52 +133,45 @@ def _set_aside(task_id: str) -> None:
     _seen.pop(task_id, None)
 
 
-def _trouble(task_id: str, exc: Exception) -> None:
+def trouble(task_id: str, exc: Exception) -> None:
     """Log that the file of ``task_id`` was skipped by this pass: a WARNING once, DEBUG while it lasts."""
     db.session.rollback()
-    trouble = f"{type(exc).__name__}: {exc}"
-    if _troubled.get(task_id) == trouble:
-        log.debug("Sweeper skipped task file %s again: %s", task_id, trouble)
+    what = f"{type(exc).__name__}: {exc}"
+    if _troubled.get(task_id) == what:
+        log.debug("Sweeper skipped task file %s again: %s", task_id, what)
         return
     if len(_troubled) >= MAX_SEEN:
         _troubled.clear()
-    _troubled[task_id] = trouble
-    log.warning("Sweeper skipped task file %s: %s", task_id, trouble, exc_info=exc)
+    _troubled[task_id] = what
+    log.warning("Sweeper skipped task file %s: %s", task_id, what, exc_info=exc)
 
 
-def _deliveries(task_ids: list[str]) -> dict:
-    """The deliveries of ``task_ids`` (the columns the sweeper reads), by task id."""
-    columns = (
-        WebhookDelivery.task_id,
-        WebhookDelivery.message_id,
-        WebhookDelivery.webhook_id,
-        WebhookDelivery.status,
-        WebhookDelivery.attempts,
-        WebhookDelivery.next_attempt_at,
-        WebhookDelivery.completed_at,
-    )
-    found = {}
-    for start in range(0, len(task_ids), 500):
-        chunk = task_ids[start : start + 500]
-        for row in db.session.execute(select(*columns).where(WebhookDelivery.task_id.in_(chunk))):
-            found[row.task_id] = row
-    return found
-
-
-def _stale_after() -> float:
-    from .runner import stale_after
-
-    return stale_after()
+def register_sweep_hook(hook: SweepHook, app: Flask | None = None) -> None:
+    """Ask ``hook`` on every pass which tasks are due (see :class:`.registry.SweepPass`)."""
+    hooks = registry.registry(app).sweep_hooks
+    if hook not in hooks:
+        hooks.append(hook)
 
 
 def sweep_once(inline: bool = False, limit: int = BATCH) -> dict[str, int]:
-    """One pass: dispatch lost events, then fire (or, ``inline``, run) the due tasks; return counts."""
-    from . import selfcall
-    from .runner import run_task
+    """One pass: ask the sweep hooks what is due, fire (or, ``inline``, run) those tasks; return counts."""
+    from .runner import run_task, stale_after
 
-    store.remove_leftovers(_stale_after())
-    events, written = sweep_outbox(limit, start=not inline)
-    due = written + [task_id for task_id in due_tasks(limit) if task_id not in written]
+    store.remove_leftovers(stale_after())
+    pending = pending_tasks(limit * 5)
+    sweep = SweepPass(pending=pending, limit=limit, inline=inline, trouble=trouble)
+    counts: dict[str, int] = {"events": 0}
+    due: list[str] = []
+    for hook in list(registry.registry().sweep_hooks):
+        try:
+            found = hook(sweep)
+        except Exception:  # noqa: BLE001 - one hook's failure never stops the pass
+            db.session.rollback()
+            log.exception("Sweep hook %s failed", getattr(hook, "__name__", hook))
+            found = SweepFound()
+        due += [task_id for task_id in found.task_ids if task_id not in due]
+        for key, value in found.counts.items():
+            counts[key] = counts.get(key, 0) + value
     ran = 0
     for task_id in due:
         try:
@@ -293,10 +182,10 @@ def sweep_once(inline: bool = False, limit: int = BATCH) -> dict[str, int]:
             elif selfcall.fire(task_id):
                 ran += 1
         except Exception as exc:  # noqa: BLE001 - one task's trouble never stops the others
-            _trouble(task_id, exc)
+            trouble(task_id, exc)
     if due:
         log.info("Sweeper %s %s due task(s)", "ran" if inline else "fired", ran)
-    return {"events": events, "tasks": ran}
+    return {**counts, "tasks": ran}
 
 
 def sweep_if_due(interval: float) -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Guest, Property, Room
 from ..services import bookings as booking_service
-from . import bp
+from .blueprint import bp
 from .common import MAX_ID, attempt, child, current_property, page, paginate
 from .forms import (
     ActionForm,

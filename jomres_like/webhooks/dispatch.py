@@ -40,8 +40,9 @@ def buffer_entry(entry: tuple) -> None:
 
 
 def processor_name(webhook: Webhook) -> str:
-    """The deferred processor of the webhook's auth method, e.g. ``07320watcher_authmethod_process_none``."""
-    return authmethods.processor_name(webhook.auth_method or "none")
+    """The processor of the webhook's auth method, e.g. ``07320watcher_authmethod_process_none`` (deferred)
+    or ``07310watcher_authmethod_process_none`` (an immediate webhook's)."""
+    return authmethods.processor_name(webhook.auth_method or "none", immediate=webhook.mode == "immediate")
 
 
 def _task(delivery: WebhookDelivery, webhook: Webhook, redelivery: bool = False) -> dict[str, Any]:
@@ -183,6 +184,11 @@ def run_entries(entries: list[tuple]) -> None:
         except Exception:  # noqa: BLE001 - never into the request; the outbox sweep catches up
             db.session.rollback()
             log.exception("Dispatch of %s failed; the sweeper will retry it", entry[:2])
+
+
+def dispatch_events(event_ids: list[int]) -> None:
+    """Dispatch these committed events here (another worker handed them over); log failures."""
+    run_entries([("event", event_id) for event_id in event_ids])
 
 
 def send_test_event(webhook: Webhook) -> WebhookDelivery:

@@ -140,9 +140,3 @@ def init_app(app: Flask) -> None:
         entries = take_outbox()
         if entries:  # after_request did not run (an unhandled error): start them now
             start_outbox(app, entries)
-
-    @app.before_request
-    def _start_sweeper():
-        from ..deferred.sweeper import ensure_started
-
-        ensure_started(app)

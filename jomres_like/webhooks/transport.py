@@ -29,8 +29,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.connection import create_connection
 
-from .. import PRODUCT, __version__
 from ..logs import get_logger, scrub
+from ..version import PRODUCT, __version__
 from .ssrf import AddressPolicy, BlockedAddress, current_policy, resolve_checked
 
 log = get_logger("Webhooks")

@@ -90,7 +90,7 @@ def test_other_methods_still_reach_flask(client, task, tasks_dir, httpserver):
 def test_an_unexpected_error_is_a_logged_500_and_the_task_is_kept(
     app, client, task, tasks_dir, httpserver, monkeypatch
 ):
-    from jomres_like.deferred import views
+    from jomres_like.deferred import endpoint as views
 
     def broken(_args):
         raise RuntimeError("boom in the handler")
@@ -108,7 +108,7 @@ def test_an_unexpected_error_is_a_logged_500_and_the_task_is_kept(
 
 def test_events_raised_while_it_runs_are_dispatched(app, client, task, tasks_dir, self_calls, monkeypatch):
     """SPEC 7, step 7: an event committed inside /background_process gets its deliveries and task files."""
-    from jomres_like.deferred import views
+    from jomres_like.deferred import endpoint as views
 
     _task_id, url, prop = task
 

@@ -353,33 +353,28 @@ def test_an_attempt_reads_its_delivery_and_webhook_in_one_statement_outside_its_
     transaction while the receiver is called, nor when the outcome joins the group write."""
     from sqlalchemy import event as sa_event
 
-    from jomres_like.webhooks import authmethods, outcomes
+    from jomres_like.webhooks import attempt, outcomes
 
     make_webhook(setup[0], url=httpserver.url_for("/hook"))
     httpserver.expect_request("/hook").respond_with_data("ok")
     [task_id] = raise_one()
     reads, open_transaction = [], {}
-    real_record, real_get_processor = outcomes.record, authmethods.get_processor
+    real_record, real_send = outcomes.record, attempt.send
 
     def record(outcome):
         open_transaction["outcome"] = db.session().in_transaction()
         real_record(outcome)
 
-    def get_processor(name):
-        processor = real_get_processor(name)
-
-        def observed(delivery, webhook):
-            open_transaction["send"] = db.session().in_transaction()
-            return processor(delivery, webhook)
-
-        return observed
+    def send(method, delivery, webhook):
+        open_transaction["send"] = db.session().in_transaction()
+        return real_send(method, delivery, webhook)
 
     def count(_conn, _cursor, statement, _parameters, _context, _executemany):
         if statement.lstrip().upper().startswith("SELECT") and "webhook_deliveries" in statement:
             reads.append(statement)
 
     monkeypatch.setattr(outcomes, "record", record)
-    monkeypatch.setattr(authmethods, "get_processor", get_processor)
+    monkeypatch.setattr(attempt, "send", send)
     with app.app_context():
         sa_event.listen(db.engine, "before_cursor_execute", count)
         try:
