@@ -24,10 +24,18 @@ def _home_for(user) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    if not target:
+    """``target`` if it is a clean path of this site, else ``None`` (the caller goes to the default page).
+
+    Clean: starts with a single ``/``, holds no backslash and no control character (CR/LF would break the
+    ``Location`` header; a tab or a backslash can make a browser read another host), and has no scheme or
+    host once split.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return None
     return target
 
