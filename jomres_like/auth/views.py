@@ -8,9 +8,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import once
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..logs import get_logger
-from ..services.users import authenticate
+from ..services.users import authenticate, end_sessions
 from . import bp
 from .forms import LoginForm
 
@@ -77,8 +77,19 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Log out (a POST, so that a link elsewhere cannot log people out)."""
+    """Log out (a POST, so that a link elsewhere cannot log people out), ending every session of the user.
+
+    Every login cookie of the user, in this browser and any other (or a copy of one), stops opening pages,
+    and secrets waiting for their shown-once page go: a plain "Log out" and the account menu's "Log out
+    everywhere" (``everywhere=1``, which only words the message so) do the same, as a password change and a
+    deactivation do.
+    """
+    user = current_user._get_current_object()
+    everywhere = request.form.get("everywhere") == "1"
+    end_sessions(user)
+    db.session.commit()
+    once.forget()
     logout_user()
-    once.forget()  # a secret waiting for its page is not the next user's
-    flash("You have been logged out.", "info")
+    get_logger("Core").info("User %s logged out%s", user.username, " everywhere" if everywhere else "")
+    flash("You have been logged out everywhere." if everywhere else "You have been logged out.", "info")
     return redirect(url_for("auth.login"))
