@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import once
-from ..extensions import db, limiter
+from ..extensions import db
 from ..logs import get_logger
+from ..services import login_limits
 from ..services.users import authenticate, end_sessions
 from . import bp
 from .forms import LoginForm
@@ -48,25 +49,32 @@ def index():
     return render_template("auth/index.html")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_THROTTLE"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], error_message="Too many login attempts; wait a minute.")
 def login():
-    """Log a user in (throttled per address)."""
+    """Log a user in; failed logins are limited per account and per client address, site-wide
+    (:mod:`..services.login_limits`): past the limit a 429 with ``Retry-After``."""
     if current_user.is_authenticated:
         return redirect(_home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
+        username, address = form.username.data, request.remote_addr
+        wait = login_limits.retry_after(username, address)
+        if wait is not None:
+            get_logger("Core").warning("Login of %s from %s refused: too many failed logins",
+                                       username[:80], address)
+            flash(f"Too many failed logins for this account or from this address; try again in {wait} "
+                  f"second{'s' if wait != 1 else ''}.", "error")
+            body = render_template("auth/login.html", form=form)
+            return body, 429, {"Retry-After": str(wait)}
+        user = authenticate(username, form.password.data)
         if user is None:
-            get_logger("Core").warning(
-                "Failed login for %s from %s", form.username.data[:80], request.remote_addr
-            )
+            login_limits.record_failure(username, address)
+            db.session.commit()
+            get_logger("Core").warning("Failed login for %s from %s", username[:80], address)
             form.password.errors.append("Wrong username or password.")
         else:
+            login_limits.clear_account(username)
+            db.session.commit()
             login_user(user, remember=form.remember.data)
             get_logger("Core").info("User %s logged in", user.username)
             flash(f"Welcome, {user.username}.", "success")
