@@ -58,12 +58,9 @@ def configure_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from .models import User
+        from .services.users import user_of_session
 
-        try:
-            return db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
+        return user_of_session(user_id)
 
 
 def configure_logging(app: Flask) -> None:

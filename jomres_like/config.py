@@ -38,7 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "JOMRES_PAGE_SIZE": 20,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
-    "LOGIN_THROTTLE": "10 per minute",
+    "JOMRES_LOGIN_FAILURES": 10,  # failed logins per account, and per client address, within the window
+    "JOMRES_LOGIN_WINDOW": 60,  # seconds
     "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's method name; tests use a cheap one
 }
 
@@ -116,6 +117,8 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "JOMRES_WEBHOOK_ALLOWED_NETWORKS": ("JOMRES_WEBHOOK_ALLOWED_NETWORKS", _networks),
     "JOMRES_TOKEN_LIFETIME": ("JOMRES_TOKEN_LIFETIME", _positive_int),
     "JOMRES_TOKEN_RATE_LIMIT": ("JOMRES_TOKEN_RATE_LIMIT", str),
+    "JOMRES_LOGIN_FAILURES": ("JOMRES_LOGIN_FAILURES", _positive_int),
+    "JOMRES_LOGIN_WINDOW": ("JOMRES_LOGIN_WINDOW", _positive_int),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
 }
 
