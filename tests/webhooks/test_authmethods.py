@@ -176,7 +176,24 @@ def test_secrets_are_masked_and_kept_on_edit():
     for blank in ("", None, "********"):
         assert authmethods.merge_settings(basic, {"username": "ann", "password": blank}, stored) == {
             "username": "ann", "password": PASSWORD}
-    assert authmethods.merge_settings(basic, {"password": "new"}, stored) == {"password": "new"}
+    assert authmethods.merge_settings(basic, {"password": "new"}, stored) == {
+        "username": "bob", "password": "new"}  # an omitted setting keeps its stored value
+    assert authmethods.merge_settings(basic, {}, stored) == stored
+
+
+def test_merge_settings_updates_the_stored_ones_with_the_keys_given():
+    oauth = authmethods.get_method("oauth")
+    stored = {"token_url": "https://auth.example.com/token", "client_id": "cid",
+              "client_secret": CLIENT_SECRET, "scope": "hooks"}
+    merged = authmethods.merge_settings(oauth, {"client_id": "other"}, stored)
+    assert merged == {**stored, "client_id": "other"}
+    # null clears an optional setting and keeps a required one; "" clears a plain setting
+    assert authmethods.merge_settings(oauth, {"scope": None, "token_url": ""}, stored) == {
+        "token_url": "", "client_id": "cid", "client_secret": CLIENT_SECRET}
+    assert authmethods.merge_settings(oauth, {"client_id": None, "client_secret": None}, stored) == stored
+    # the mask is never taken for a secret, even with nothing stored
+    assert authmethods.merge_settings(oauth, {"client_id": "c", "client_secret": "********"}, {}) == {
+        "client_id": "c", "client_secret": ""}
 
 
 # --- what each method sends -------------------------------------------------------------------------------
