@@ -17,7 +17,7 @@ from jomres_like.extensions import db
 from jomres_like.models import Webhook, WebhookDelivery, WebhookEvent
 from jomres_like.services import ValidationError
 from jomres_like.timeutil import utcnow
-from jomres_like.webhooks import authmethods, payloads
+from jomres_like.webhooks import authmethods, payloads, service
 from jomres_like.webhooks.delivery import deliver
 
 CLIENT_SECRET = "s3cret-client-value"
@@ -176,7 +176,24 @@ def test_secrets_are_masked_and_kept_on_edit():
     for blank in ("", None, "********"):
         assert authmethods.merge_settings(basic, {"username": "ann", "password": blank}, stored) == {
             "username": "ann", "password": PASSWORD}
-    assert authmethods.merge_settings(basic, {"password": "new"}, stored) == {"password": "new"}
+    assert authmethods.merge_settings(basic, {"password": "new"}, stored) == {
+        "username": "bob", "password": "new"}  # an omitted setting keeps its stored value
+    assert authmethods.merge_settings(basic, {}, stored) == stored
+
+
+def test_merge_settings_updates_the_stored_ones_with_the_keys_given():
+    oauth = authmethods.get_method("oauth")
+    stored = {"token_url": "https://auth.example.com/token", "client_id": "cid",
+              "client_secret": CLIENT_SECRET, "scope": "hooks"}
+    merged = authmethods.merge_settings(oauth, {"client_id": "other"}, stored)
+    assert merged == {**stored, "client_id": "other"}
+    # null clears an optional setting and keeps a required one; "" clears a plain setting
+    assert authmethods.merge_settings(oauth, {"scope": None, "token_url": ""}, stored) == {
+        "token_url": "", "client_id": "cid", "client_secret": CLIENT_SECRET}
+    assert authmethods.merge_settings(oauth, {"client_id": None, "client_secret": None}, stored) == stored
+    # the mask is never taken for a secret, even with nothing stored
+    assert authmethods.merge_settings(oauth, {"client_id": "c", "client_secret": "********"}, {}) == {
+        "client_id": "c", "client_secret": ""}
 
 
 # --- what each method sends -------------------------------------------------------------------------------
@@ -268,6 +285,26 @@ def test_changed_credentials_do_not_reuse_the_cached_token(hook, httpserver):
     webhook.auth_settings_encrypted = crypto.encrypt_json({**settings, "client_id": "app-2"})
     assert send(webhook)[0].ok
     assert tokens.issued == ["tok-1", "tok-2"]
+
+
+def test_an_update_of_the_client_id_keeps_the_token_url_scope_and_secret(hook, httpserver):
+    tokens = TokenServer()
+    httpserver.expect_request("/token").respond_with_handler(tokens)
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    webhook = oauth_hook(hook, httpserver)
+    assert send(webhook)[0].ok
+
+    service.update_webhook(webhook, {"auth_settings": {"client_id": "app-2"}})
+    db.session.commit()
+    result, _delivery = send(webhook)
+
+    assert result.ok, result.error
+    assert tokens.issued == ["tok-1", "tok-2"]  # the cached token belonged to the old client id
+    second = token_requests(httpserver)[1]
+    assert (second.authorization.username, second.authorization.password) == ("app-2", CLIENT_SECRET)
+    assert second.form["scope"] == "webhooks_get"
+    assert [r.headers["Authorization"] for r in webhook_requests(httpserver)] == [
+        "Bearer tok-1", "Bearer tok-2"]
 
 
 def test_a_401_makes_exactly_one_new_token_request(hook, httpserver):
