@@ -4,6 +4,7 @@ Nothing of theirs is vendored: :func:`scratch_venv` installs each peer from PyPI
 of its own, :data:`FLASK_INTEGRATION_FILES` and :data:`DJANGO_FILES` are the tiny apps written next to it (a
 route that fires one event to one webhook, nothing else), and :class:`Gunicorn` serves one as ours is served
 (gthread, 3 workers x 8 threads). :class:`Caller` is the driver's HTTP client: one kept-alive connection.
+Imported by :mod:`peers`, which puts ``tests/`` (for ``live``) on the path first.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import _procs
+from live import free_port
 
 FLASK_INTEGRATION = "flask-integration==0.2.2"
 DJANGO_OUTBOUND_WEBHOOKS = "django-outbound-webhooks==0.4.0"
@@ -71,13 +75,6 @@ def write_files(folder: Path, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Gunicorn:
     """One peer app under gunicorn gthread, 3 workers x 8 threads, on a free port of 127.0.0.1."""
 
@@ -105,8 +102,6 @@ class Gunicorn:
 
     def workers(self) -> list[int]:
         """The pids of gunicorn's workers."""
-        import _procs
-
         return _procs.children(self.process.pid) if self.process else []
 
     def stop(self) -> None:

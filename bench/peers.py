@@ -40,14 +40,17 @@ from base64 import b64encode
 from datetime import UTC, datetime
 from pathlib import Path
 
-import _databases
-import _peer_apps
-import _procs
-import _rounds
-import pipeline
 import requests
-from _measure import pct
-from _peers import Receiver
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+import _databases  # noqa: E402 - bench/ is the script's own folder
+import _peer_apps  # noqa: E402 - likewise; needs tests/ on the path, just above
+import _procs  # noqa: E402 - likewise
+import _rounds  # noqa: E402 - likewise
+import pipeline  # noqa: E402 - likewise
+from _measure import pct  # noqa: E402 - likewise
+from _peers import Receiver  # noqa: E402 - likewise
 
 PATH_KEY = "_bench_path"  # where the receiver notes the request's path in each body
 THREADS = 4
