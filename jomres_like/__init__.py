@@ -33,12 +33,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def configure_app(app: Flask, config: Mapping[str, Any] | None) -> None:
-    """Apply defaults, environment and overrides; make sure the working folders exist."""
+    """Apply defaults, environment and overrides; make sure the working folders exist, private (0700)."""
     app.config.update(build_config(app.instance_path, config))
     from pathlib import Path
 
+    from .files import private_folder
+
     for folder in (app.config["JOMRES_TEMP_DIR"], app.config["JOMRES_LOG_DIR"]):
-        Path(folder).mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
+    if Path(app.instance_path).is_dir():  # made when the secret key or the SQLite database is first written
+        private_folder(app.instance_path)
 
 
 def configure_extensions(app: Flask) -> None:

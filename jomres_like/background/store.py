@@ -25,6 +25,8 @@ from typing import Any
 
 from flask import current_app
 
+from ..files import private_folder
+
 TASK_ID_LENGTH = 50
 _TASK_ID = re.compile(rf"[A-Za-z]{{{TASK_ID_LENGTH}}}")
 _LETTERS = string.ascii_letters
@@ -63,8 +65,8 @@ def tasks_dir() -> Path:
     if path is None or now - seen > RECHECK:
         if path is None or not (path / FAILED).is_dir() or not (path / MARKS).is_dir():
             path = Path(root) / "deferred_tasks"
-            (path / FAILED).mkdir(parents=True, exist_ok=True)
-            (path / MARKS).mkdir(exist_ok=True)
+            for folder in (path, path / FAILED, path / MARKS):
+                private_folder(folder)  # 0700
         _made[root] = (path, now)
     return path
 
