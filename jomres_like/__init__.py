@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
+    configure_response_headers(app)
     register_cli(app)
     return app
 
@@ -119,6 +120,13 @@ def register_template_helpers(app: Flask) -> None:
     from .templating import init_app as init_templating
 
     init_templating(app)
+
+
+def configure_response_headers(app: Flask) -> None:
+    """Content Security Policy, no framing and no MIME sniffing on every response Flask answers."""
+    from .headers import init_app as init_headers
+
+    init_headers(app)
 
 
 def register_cli(app: Flask) -> None:
