@@ -321,11 +321,15 @@ def test_the_token_url_defaults_to_the_webhook_url(hook, httpserver):
          "Token request failed: the token endpoint refused: invalid_client"),
         (Response("oops", 500), "Token request failed: the token endpoint answered HTTP 500"),
         (Response("<html>login</html>", 200),
+         "Token request failed: the token endpoint did not answer with JSON"),
+        (Response(json.dumps(["tok"]), 200, content_type="application/json"),
          "Token request failed: the token endpoint did not answer with a token"),
+        (Response(json.dumps({"access_token": "tok\r\nX-Evil: 1"}), 200, content_type="application/json"),
+         "Token request failed: the token endpoint's access_token is not a valid bearer token"),
         (Response(json.dumps({"token_type": "Bearer"}), 200, content_type="application/json"),
          "Token request failed: the token endpoint's answer has no access_token"),
         (Response("", 302, {"Location": "http://10.0.0.1/token"}),
-         "Token request failed: the token endpoint did not answer with a token"),
+         "Token request failed: the token endpoint answered HTTP 302"),
     ],
 )
 def test_token_failures_are_failed_attempts_and_nothing_is_posted(hook, httpserver, response, reason):

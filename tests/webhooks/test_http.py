@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-import requests
 from live import free_port
 from werkzeug import Response
 
@@ -67,7 +66,7 @@ def test_a_receiver_slower_than_the_timeout_fails_within_bounds(ctx, httpserver,
     elapsed = time.monotonic() - started
     assert result.ok is False
     assert result.status_code is None
-    assert result.error == "Timed out waiting for the answer"
+    assert result.error == "Timed out after 0.5 s waiting for the answer"
     assert elapsed < 1.4
 
 
@@ -85,7 +84,7 @@ def test_a_trickling_answer_is_cut_at_the_total_deadline(ctx, httpserver, releas
     started = time.monotonic()
     result = http.post(httpserver.url_for("/trickle"), b"{}", {})
     assert result.ok is False
-    assert result.error == "Timed out waiting for the answer"
+    assert result.error == "Timed out after 0.5 s waiting for the answer"
     assert time.monotonic() - started < 2.5
 
 
@@ -101,7 +100,7 @@ def test_a_receiver_that_stalls_in_the_middle_of_its_answer_times_out(ctx, https
     httpserver.expect_request("/stall").respond_with_handler(stall)
     started = time.monotonic()
     result = http.post(httpserver.url_for("/stall"), b"{}", {})
-    assert (result.ok, result.error) == (False, "Timed out waiting for the answer")
+    assert (result.ok, result.error) == (False, "Timed out after 0.5 s waiting for the answer")
     assert time.monotonic() - started < 1.4
 
 
@@ -152,15 +151,13 @@ def test_the_excerpt_never_contains_our_secrets(ctx, httpserver):
     assert "[redacted]" in result.response_excerpt
 
 
-def test_a_session_that_follows_redirects_is_still_guarded(ctx, httpserver):
+def test_a_redirect_to_a_blocked_address_is_answered_not_followed(ctx, httpserver):
     httpserver.expect_request("/hop").respond_with_response(
         Response("", 302, {"Location": "http://10.0.0.1/metadata"})
     )
-    session = http.guard_session(requests.Session())
-    with pytest.raises(requests.ConnectionError) as caught:
-        session.post(httpserver.url_for("/hop").replace("localhost", "127.0.0.1"), timeout=2)
-    reason = http.describe_exception(caught.value)
-    assert reason == "Refused by the SSRF policy: 10.0.0.1 is a private address"
+    answer = http.exchange("POST", httpserver.url_for("/hop"), body=b"{}")
+    assert (answer.status, answer.headers["Location"]) == (302, "http://10.0.0.1/metadata")
+    assert len(httpserver.log) == 1
 
 
 def test_a_receiver_that_hangs_up_without_answering_is_a_failure(ctx):
