@@ -96,11 +96,11 @@ class DeadlineSSLSocket(_DeadlineMixin, ssl.SSLSocket):
         return super().do_handshake(*args, **kwargs)
 
 
-@lru_cache(maxsize=1)
-def tls_context() -> ssl.SSLContext:
-    """Certificates and host names checked against certifi's bundle; sockets that keep the deadline."""
+@lru_cache(maxsize=4)
+def tls_context(cafile: str | None = None) -> ssl.SSLContext:
+    """Certificates and host names checked against ``cafile`` (certifi's bundle); deadline-keeping sockets."""
     context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
-    context.load_verify_locations(cafile=certifi.where())
+    context.load_verify_locations(cafile=cafile or certifi.where())
     context.sslsocket_class = DeadlineSSLSocket
     return context
 
