@@ -136,23 +136,31 @@ class _GuardedConnectionMixin:
         raise NewConnectionError(self, f"Failed to establish a new connection: {last_error}") from last_error
 
     def _connect_to(self, family: int, address: str) -> socket.socket:
-        """A connected :class:`DeadlineSocket`, within the connect timeout and the time left."""
+        """A connected socket to ``address``, within the connect timeout and the time left."""
         timeout = self.timeout if isinstance(self.timeout, (int, float)) else None
         left = time_left()
         if left is not None:
             timeout = left if timeout is None else min(timeout, left)
-        sock = DeadlineSocket(family, socket.SOCK_STREAM)
-        try:
-            for option in self.socket_options or ():
-                sock.setsockopt(*option)
-            sock.settimeout(timeout)
-            if self.source_address:
-                sock.bind(self.source_address)
-            sock.connect((address, self.port))
-        except BaseException:
-            sock.close()
-            raise
-        return sock
+        return create_connection((address, self.port), timeout, family=family,
+                                 source_address=self.source_address, socket_options=self.socket_options)
+
+
+def create_connection(address: tuple[str, int], timeout: float | None, *, family: int = socket.AF_INET,
+                      source_address: tuple[str, int] | None = None,
+                      socket_options: list | None = None) -> DeadlineSocket:
+    """A :class:`DeadlineSocket` connected to exactly ``address`` (an IP address the policy allowed)."""
+    sock = DeadlineSocket(family, socket.SOCK_STREAM)
+    try:
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+        sock.settimeout(timeout)
+        if source_address:
+            sock.bind(source_address)
+        sock.connect(address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 @lru_cache(maxsize=32)
