@@ -237,6 +237,21 @@ def test_oauth_fetches_a_token_with_client_credentials_and_sends_it_as_bearer(ap
     assert "tok-1" not in log and CLIENT_SECRET not in log and webhook.plain_secret not in log
 
 
+def test_oauth_credentials_are_form_encoded_inside_basic_as_rfc_6749_asks(hook, httpserver):
+    from urllib.parse import unquote
+
+    tokens = TokenServer()
+    httpserver.expect_request("/token", method="POST").respond_with_handler(tokens)
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    secret = "p:ss/wörd%+ &="
+    result, _delivery = send(oauth_hook(hook, httpserver, client_id="app:1", client_secret=secret))
+    assert result.ok, result.error
+    [token_request] = token_requests(httpserver)
+    assert unquote(token_request.authorization.username) == "app:1"
+    assert unquote(token_request.authorization.password) == secret
+    assert token_request.content_type.startswith("application/x-www-form-urlencoded")
+
+
 def test_oauth_caches_the_token_encrypted_until_it_expires(hook, httpserver):
     tokens = TokenServer(expires_in=3600)
     httpserver.expect_request("/token").respond_with_handler(tokens)
