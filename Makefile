@@ -8,6 +8,7 @@
 PYTHON      ?= python3
 VENV        := .venv
 STAMP       := $(VENV)/.requirements.stamp
+DEV_STAMP   := $(VENV)/.requirements-dev.stamp
 FLASK       := $(VENV)/bin/flask --app app
 PYTEST_ARGS ?=
 
@@ -19,13 +20,18 @@ help: ## List the targets
 	@grep -E '^[a-z.][a-zA-Z_. -]*:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-11s %s\n", $$1, $$2}'
 
-# The stamp is rebuilt when requirements.txt is newer, so repeated runs skip pip entirely.
+# Each stamp is rebuilt when its requirements file is newer, so repeated runs skip pip entirely.
+# requirements.txt is the runtime (run, setup); requirements-dev.txt adds tests and tools (test, lint, bench).
 $(STAMP): requirements.txt
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -r requirements.txt
 	@touch $@
 
-venv .venv: $(STAMP) ## Create .venv if missing and install requirements.txt
+$(DEV_STAMP): requirements-dev.txt $(STAMP)
+	$(VENV)/bin/pip install -r requirements-dev.txt
+	@touch $@
+
+venv .venv: $(STAMP) ## Create .venv if missing and install requirements.txt (the runtime only)
 
 setup: $(STAMP) ## Create or upgrade the database; seed demo data on an empty one unless JOMRES_DEMO=0
 	$(FLASK) setup
@@ -43,13 +49,13 @@ run: setup ## Set up, then serve with gunicorn on http://127.0.0.1:PORT (default
 	@echo ""
 	export PORT="$${PORT:-5000}"; exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: setup ## Set up, then run the pytest suite on 2 workers (extra arguments: PYTEST_ARGS="-k webhooks -x")
+test: $(DEV_STAMP) setup ## Install requirements-dev.txt, set up, then run the pytest suite on 2 workers (extra arguments: PYTEST_ARGS="-k webhooks -x")
 	$(VENV)/bin/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-lint: $(STAMP) ## Run ruff
+lint: $(DEV_STAMP) ## Install requirements-dev.txt, then run ruff
 	$(VENV)/bin/ruff check .
 
-bench: $(STAMP) ## Run every bench/*.py in turn (files starting with _ are helpers)
+bench: $(DEV_STAMP) ## Run every bench/*.py in turn (files starting with _ are helpers)
 	@set -e; for f in bench/*.py; do \
 		case "$$(basename "$$f")" in _*|'*.py') continue ;; esac; \
 		echo "==> $$f"; \

@@ -1,7 +1,7 @@
 """The bench's stand-ins for remote services: receivers on 127.0.0.1.
 
-Used by :mod:`pipeline`: :class:`Receiver` records each delivery's arrival (optionally answering slowly),
-and :class:`Silent` accepts connections and never answers.
+Used by :mod:`pipeline` and :mod:`peers`: :class:`Receiver` records each delivery's arrival (optionally
+answering slowly), and :class:`Silent` accepts connections and never answers.
 
 The receivers share the bench's two cores with the app, so they cost as little CPU as they can: a real
 receiver runs on another machine. :class:`Receiver` is one thread serving every connection from a
@@ -34,11 +34,14 @@ class Receiver:
     """An HTTP/1.1 receiver on 127.0.0.1 (keep-alive) recording (arrival time, body); ``delay`` s per answer.
 
     Requests on one connection are answered in order; a delayed answer waits in a heap, not in a thread.
+    With ``path_key``, each recorded body (a JSON object) also gets the request's path under that key, so
+    that systems sharing the receiver, each with a URL of its own below :attr:`url`, can be told apart.
     """
 
-    def __init__(self, delay: float = 0.0):
+    def __init__(self, delay: float = 0.0, path_key: str | None = None):
         self.arrivals: list[tuple[float, dict]] = []
         self.delay = delay
+        self.path_key = path_key
         self.listener = socket.socket()
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(1024)
@@ -92,12 +95,16 @@ class Receiver:
                 if len(conn.buffer) > MAX_HEAD:
                     self._drop(conn)
                 return
-            length, close = _length_and_close(conn.buffer[:head_end])
+            head = conn.buffer[:head_end]
+            length, close = _length_and_close(head)
             end = head_end + 4 + length
             if len(conn.buffer) < end:
                 return
             body, conn.buffer = conn.buffer[head_end + 4 : end], conn.buffer[end:]
-            self.arrivals.append((time.time(), json.loads(body)))
+            document = json.loads(body)
+            if self.path_key and isinstance(document, dict):
+                document[self.path_key] = head.split(b" ", 2)[1].decode("latin-1")
+            self.arrivals.append((time.time(), document))
             conn.close_after = conn.close_after or close
             if self.delay:
                 self.order += 1

@@ -18,7 +18,15 @@ receivers allowed (``JOMRES_WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8``), and receive
 and, before each phase and at the end, how fast the machine is right now (:mod:`_machine`), since its speed
 changes within minutes.
 
-Every loop is bounded in count and time. Usage: ``.venv/bin/python bench/pipeline.py [--quick]``.
+``--databases sqlite,postgresql,mariadb`` runs the app once per database, each on a private database created
+for the run on the local server (PostgreSQL 127.0.0.1:5432 user ``postgres``, MariaDB 127.0.0.1:3306 user
+``root``, named ``bench_pipeline_<pid>``; dropped at the end), each with receivers of its own; every phase
+runs on every database in turn, in ``--rounds`` rounds shuffled within each (:mod:`_rounds`), and one table
+at the end gives the medians and the ratios to SQLite. Without ``--databases``, one app runs on
+``DATABASE_URL`` or a scratch SQLite file.
+
+Every loop is bounded in count and time. Usage: ``.venv/bin/python bench/pipeline.py [--quick]
+[--seconds 10] [--databases sqlite,postgresql,mariadb] [--rounds 1]``.
 """
 
 from __future__ import annotations
@@ -30,16 +38,20 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-import _machine  # noqa: E402 - bench/ is the script's own folder
+import _databases  # noqa: E402 - bench/ is the script's own folder
+import _machine  # noqa: E402 - likewise
 import _procs  # noqa: E402 - likewise
+import _rounds  # noqa: E402 - likewise
 from _browser import FormPoster  # noqa: E402 - likewise
+from _measure import latency, paced, pct, throughput  # noqa: E402, F401 - likewise; _compare.py uses them
 from _peers import Receiver, Silent  # noqa: E402 - likewise
 from live import LiveServer, form_fields  # noqa: E402 - tests/ is not a package on the path by default
 
@@ -56,20 +68,15 @@ def ratio(value: float, base: float) -> str:
     return f"{value / max(0.001, base):.2f}"
 
 
-def pct(values: list[float], q: float) -> float:
-    """The q-th percentile (0..100) of ``values``."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
-
-
 class Bench:
     """The app under gunicorn plus helpers to add webhooks and raise events through the UI."""
 
-    def __init__(self, workdir: Path, root: Path = ROOT, env: dict | None = None):
-        """The app of the checkout ``root`` (this one by default), with ``env`` added to its environment."""
-        database = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
+    def __init__(
+        self, workdir: Path, root: Path = ROOT, env: dict | None = None, database: str | None = None
+    ):
+        """The app of the checkout ``root`` (this one by default), with ``env`` added to its environment, on
+        ``database`` (default: ``DATABASE_URL``, else a SQLite file in ``workdir``)."""
+        database = database or os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
         self.server = LiveServer(
             workdir,
             database,
@@ -197,191 +204,179 @@ class Bench:
             time.sleep(0.5)
 
 
-def latency(bench: Bench, count: int) -> list[float]:
-    """``count`` sequential booking changes, 50 ms apart; their durations in ms."""
-    times = []
-    for _ in range(count):
-        times.append(bench.change_booking() * 1000)
-        time.sleep(0.05)
-    return times
+@dataclass
+class Receivers:
+    """One app's receivers: fast, sleeping 5 s before each answer, and never answering."""
+
+    fast: Receiver = field(default_factory=Receiver)
+    sleepy: Receiver = field(default_factory=lambda: Receiver(delay=5))
+    silent: Silent = field(default_factory=Silent)
+
+    def close(self) -> None:
+        """Stop the three."""
+        for receiver in (self.fast, self.sleepy, self.silent):
+            receiver.close()
 
 
-def paced(
-    bench: Bench, receivers: list[Receiver], rate: float, seconds: float
-) -> tuple[list[float], list[float]]:
-    """Booking changes at ``rate``/s for ``seconds``, page loads at 10/s; return (lags ms, page loads ms)."""
-    for receiver in receivers:
-        receiver.arrivals.clear()
-    page_times: list[float] = []
-    stop = threading.Event()
-    pages = bench.pages
+@dataclass(frozen=True)
+class Run:
+    """What every phase is given: sample counts, the paced phases' duration, the machine's readings."""
 
-    def load_pages():
-        while not stop.is_set() and len(page_times) < 10_000:
-            started = time.perf_counter()
-            pages.get(f"{bench.server.url}/manager/properties/1/bookings", timeout=30)
-            page_times.append((time.perf_counter() - started) * 1000)
-            time.sleep(0.1)
-
-    browsers = bench.senders
-    for browser in browsers:  # forms loaded before the clock starts
-        bench.prime(browser)
-    loader = threading.Thread(target=load_pages, daemon=True)
-    loader.start()
-    sent = 0
-    started = time.perf_counter()
-    deadline = started + seconds
-    lock = threading.Lock()
-
-    def sender(browser):
-        nonlocal sent
-        while time.perf_counter() < deadline:
-            with lock:
-                due = started + sent / rate
-                sent += 1
-            pause = due - time.perf_counter()
-            if pause > 0:
-                time.sleep(pause)
-            bench.change_booking(browser)
-
-    threads = [threading.Thread(target=sender, args=(b,), daemon=True) for b in browsers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=seconds + 60)
-    time.sleep(3)
-    stop.set()
-    loader.join(timeout=30)
-    lags = []
-    for arrived, body in receivers[0].arrivals:
-        created = datetime.strptime(body["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-        lags.append((arrived - created.timestamp()) * 1000)
-    return lags, page_times
+    samples: int
+    seconds: float
+    events: int
+    speed: _machine.Readings
 
 
-def throughput(
-    bench: Bench, receiver: Receiver, webhooks: int, events: int
-) -> tuple[float, int, int, float, tuple[float, float]]:
-    """Raise ``events`` booking changes from 4 browsers to ``webhooks`` webhooks.
+def phase_latency(bench: Bench, receivers: Receivers, run: Run, figures: dict) -> list[str]:
+    """(1) Booking changes without webhooks, then with 5 on the slow receiver."""
+    bench.set_webhooks([])
+    base = latency(bench, run.samples)
+    bench.set_webhooks([receivers.sleepy.url] * 5)
+    hooked = latency(bench, run.samples)
+    figures.update(change=statistics.median(base), hooked=statistics.median(hooked))
+    lines = [
+        f"1. booking change, no webhooks: median {statistics.median(base):.1f} ms, "
+        f"p95 {pct(base, 95):.1f} ms; 5 webhooks on a 5 s receiver: "
+        f"median {statistics.median(hooked):.1f} ms, "
+        f"p95 {pct(hooked, 95):.1f} ms "
+        f"({statistics.median(hooked) - statistics.median(base):+.1f} ms at the median)",
+        f"   (deliveries to the 5 s receiver still pending 10 s later: {bench.drain(10)})",
+    ]
+    bench.set_webhooks([])
+    time.sleep(6)  # the slow deliveries in flight end before the next phase
+    return lines
 
-    Returns (deliveries/s from the first change to the last arrival, delivered, wanted, machine CPU busy %,
-    the workers' (user, system) CPU ms per delivery); a delivery that arrived twice (same ``webhook-id``)
-    counts once. The rate is about the CPU the workers get divided by their CPU per delivery, so the latter
-    tells a slower run with more work per delivery (or a slower machine) from one whose workers got less CPU.
-    """
-    bench.set_webhooks([receiver.url] * webhooks, events=["booking_modified"])
-    receiver.arrivals.clear()
-    browsers = bench.senders
-    for browser in browsers:
-        bench.prime(browser)
-    workers = _procs.children(bench.server.process.pid)
-    worker_before = _procs.cpu_seconds(workers)
-    cpu_before = _procs.cpu_busy()
-    started = time.time()
 
-    def sender(browser, share):
-        for _ in range(share):
-            bench.change_booking(browser)
+def phase_throughput(bench: Bench, receivers: Receivers, run: Run, figures: dict) -> list[str]:
+    """(2) Deliveries per second to 10 webhooks on the fast receiver."""
+    rate, got, want, busy, (user, system) = throughput(bench, receivers.fast, 10, run.events)
+    figures.update(rate=rate, cpu=user + system)
+    return [
+        f"2. end-to-end throughput, fast receiver: {rate:.0f} deliveries/s ({got}/{want} delivered; "
+        f"machine CPU {busy:.0f} % busy; the workers' CPU per delivery: {user:.2f} ms user, "
+        f"{system:.2f} ms system)",
+        f"   (deliveries still pending after draining: {bench.drain()})",
+    ]
 
-    threads = [threading.Thread(target=sender, args=(b, events // 4), daemon=True) for b in browsers]
-    for thread in threads:
-        thread.start()
-    want = (events // 4) * 4 * webhooks
-    deadline = time.time() + 120
-    while len(receiver.arrivals) < want and time.time() < deadline:
-        time.sleep(0.02)
-    cpu_after = _procs.cpu_busy()
-    worker_after = _procs.cpu_seconds(workers)
-    for thread in threads:
-        thread.join(timeout=5)
-    last = max((arrived for arrived, _ in receiver.arrivals), default=time.time())
-    busy = 100 * (cpu_after[0] - cpu_before[0]) / max(1, cpu_after[1] - cpu_before[1])
-    unique = len({body["id"] for _arrived, body in receiver.arrivals})
-    per_delivery = tuple(1000 * (after - before) / max(1, unique)
-                         for before, after in zip(worker_before, worker_after, strict=True))
-    return unique / max(0.001, last - started), unique, want, busy, per_delivery
+
+def phase_lag(bench: Bench, receivers: Receivers, run: Run, figures: dict) -> list[str]:
+    """(3) Lag at 50 events/s to one webhook on the fast receiver, with page loads meanwhile."""
+    bench.set_webhooks([receivers.fast.url])
+    lags, pages = paced(bench, [receivers.fast], 50, run.seconds)
+    figures.update(lag50=pct(lags, 50), lag95=pct(lags, 95), pages95=pct(pages, 95))
+    bench.drain()
+    return [
+        f"3. lag at 50 events/s: p50 {pct(lags, 50):.1f} ms, p95 {pct(lags, 95):.1f} ms, "
+        f"p99 {pct(lags, 99):.1f} ms"
+        f" ({len(lags)} arrivals); page loads p95 {pct(pages, 95):.1f} ms"
+    ]
+
+
+def phase_beside_dead(bench: Bench, receivers: Receivers, run: Run, figures: dict) -> list[str]:
+    """(4) Phase 3 beside the receiver that never answers, then phase 3 again once it has timed out."""
+    bench.set_webhooks([receivers.fast.url, receivers.silent.url])
+    lags2, page_silent = paced(bench, [receivers.fast], 50, run.seconds)
+    # (3) again once the dead receiver's deliveries have timed out: a machine whose speed drifts within
+    # a minute weighs on both sides of the comparison alike
+    bench.set_webhooks([receivers.fast.url])
+    time.sleep(webhook_timeout(bench.env) + 1)
+    run.speed.take("after 4")
+    lags3, page_after = paced(bench, [receivers.fast], 50, run.seconds)
+    lag, pages = pct(lags2, 95), pct(page_silent, 95)
+    lag_without = (figures["lag95"] + pct(lags3, 95)) / 2
+    pages_without = (figures["pages95"] + pct(page_after, 95)) / 2
+    figures.update(dead_lag95=lag, dead_pages95=pages)
+    return [
+        f"4. beside a receiver that never answers: healthy lag p50 {pct(lags2, 50):.1f} ms, "
+        f"p95 {lag:.1f} ms, p99 {pct(lags2, 99):.1f} ms ({len(lags2)} arrivals); "
+        f"page loads p95 {pages:.1f} ms (x{ratio(lag, lag_without)} lag, x{ratio(pages, pages_without)} "
+        "pages, against the mean of (3) and of (3) again afterwards)",
+        f"   ((3) again afterwards: lag p95 {pct(lags3, 95):.1f} ms, page loads p95 "
+        f"{pct(page_after, 95):.1f} ms; against (3) alone: x{ratio(lag, figures['lag95'])} lag, "
+        f"x{ratio(pages, figures['pages95'])} pages)",
+    ]
+
+
+def phase_rss(bench: Bench, receivers: Receivers, run: Run, figures: dict) -> list[str]:
+    """(5) Peak RSS of each gunicorn worker."""
+    rss = _procs.peak_rss(_procs.children(bench.server.process.pid))
+    figures.update(rss=max(rss.values(), default=0) / 1024)
+    sizes = ", ".join(f"pid {pid}: {kb / 1024:.0f} MB" for pid, kb in rss.items())
+    return [f"5. peak RSS per worker: {sizes}"]
+
+
+PHASES = (phase_latency, phase_throughput, phase_lag, phase_beside_dead, phase_rss)
+#: the figures of the table printed for several databases, in its order
+MEASURES = [
+    ("change", "1. booking change, no webhooks, median ms"),
+    ("hooked", "1. booking change, 5 webhooks on a 5 s receiver, median ms"),
+    ("rate", "2. deliveries/s, fast receiver"),
+    ("cpu", "2. workers' CPU ms per delivery (user + system)"),
+    ("lag50", "3. lag p50 ms at 50 events/s"),
+    ("lag95", "3. lag p95 ms at 50 events/s"),
+    ("pages95", "3. page loads p95 ms"),
+    ("dead_lag95", "4. beside a dead receiver: lag p95 ms"),
+    ("dead_pages95", "4. beside a dead receiver: page loads p95 ms"),
+    ("rss", "5. largest worker's peak RSS, MB"),
+]
 
 
 def main() -> None:
-    """Run every measurement and print a Markdown summary."""
+    """Run every measurement on each database and print a Markdown summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer samples")
+    parser.add_argument("--quick", action="store_true", help="fewer samples (40 booking changes, 200 events)")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="duration of each paced run of phases 3 and 4 (default 10, 5 with --quick)")
+    parser.add_argument("--databases", default=None, metavar="LIST",
+                        help="comma-separated among sqlite,postgresql,mariadb: one app on a private database "
+                             "of each, phases interleaved (default: one app on DATABASE_URL or SQLite)")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of every phase on every database")
     args = parser.parse_args()
-    samples, seconds = (40, 5) if args.quick else (150, 10)
-    speed = _machine.Readings()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
-    bench = Bench(workdir)
-    fast, sleepy, silent = Receiver(), Receiver(delay=5), Silent()
     try:
-        bench.start()
-        bench.set_webhooks([])
-        latency(bench, 10)  # warm-up
-        speed.take("before 1")
-        base = latency(bench, samples)
-        bench.set_webhooks([sleepy.url] * 5)
-        hooked = latency(bench, samples)
+        kinds = _databases.parse_kinds(args.databases) if args.databases else None
+    except ValueError as exc:
+        raise SystemExit(f"--databases: {exc}") from None
+    if not 1 <= args.rounds <= 20 or not 1 <= (args.seconds or 1) <= 600:
+        raise SystemExit("--rounds takes 1 to 20, --seconds 1 to 600")
+    speed = _machine.Readings()
+    seconds = args.seconds or (5 if args.quick else 10)
+    run = Run(40 if args.quick else 150, seconds, 200 if args.quick else 400, speed)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    databases = _databases.PrivateDatabases(workdir, f"bench_pipeline_{os.getpid()}")
+    benches: dict[str, Bench] = {}
+    receivers: dict[str, Receivers] = {}
+    try:
+        for kind in kinds or [os.environ.get("DATABASE_URL", "sqlite").split(":")[0].split("+")[0]]:
+            url = databases.url(kind) if kinds else None
+            receivers[kind] = Receivers()
+            benches[kind] = Bench(workdir / kind, database=url).start()
+            benches[kind].set_webhooks([])
+            latency(benches[kind], 10)  # warm-up
+        figures: dict[str, list[dict]] = {kind: [{} for _ in range(args.rounds)] for kind in benches}
+        several = len(benches) > 1 or args.rounds > 1
         print("## Pipeline\n")
-        print(
-            f"1. booking change, no webhooks: median {statistics.median(base):.1f} ms, "
-            f"p95 {pct(base, 95):.1f} ms; 5 webhooks on a 5 s receiver: "
-            f"median {statistics.median(hooked):.1f} ms, "
-            f"p95 {pct(hooked, 95):.1f} ms "
-            f"({statistics.median(hooked) - statistics.median(base):+.1f} ms at the median)"
-        )
-        print(f"   (deliveries to the 5 s receiver still pending 10 s later: {bench.drain(10)})")
-        bench.set_webhooks([])
-        time.sleep(6)  # the slow deliveries in flight end before the next phase
-        speed.take("before 2")
-        rate, got, want, busy, (user, system) = throughput(bench, fast, 10, 200 if args.quick else 400)
-        print(
-            f"2. end-to-end throughput, fast receiver: {rate:.0f} deliveries/s ({got}/{want} delivered; "
-            f"machine CPU {busy:.0f} % busy; the workers' CPU per delivery: {user:.2f} ms user, "
-            f"{system:.2f} ms system)"
-        )
-        print(f"   (deliveries still pending after draining: {bench.drain()})")
-        bench.set_webhooks([fast.url])
-        speed.take("before 3")
-        lags, page_base = paced(bench, [fast], 50, seconds)
-        print(
-            f"3. lag at 50 events/s: p50 {pct(lags, 50):.1f} ms, p95 {pct(lags, 95):.1f} ms, "
-            f"p99 {pct(lags, 99):.1f} ms"
-            f" ({len(lags)} arrivals); page loads p95 {pct(page_base, 95):.1f} ms"
-        )
-        bench.drain()
-        bench.set_webhooks([fast.url, silent.url])
-        speed.take("before 4")
-        lags2, page_silent = paced(bench, [fast], 50, seconds)
-        # (3) again once the dead receiver's deliveries have timed out: a machine whose speed drifts within
-        # a minute weighs on both sides of the comparison alike
-        bench.set_webhooks([fast.url])
-        time.sleep(webhook_timeout(bench.env) + 1)
-        speed.take("after 4")
-        lags3, page_after = paced(bench, [fast], 50, seconds)
-        lag, pages = pct(lags2, 95), pct(page_silent, 95)
-        lag_without = (pct(lags, 95) + pct(lags3, 95)) / 2
-        pages_without = (pct(page_base, 95) + pct(page_after, 95)) / 2
-        print(
-            f"4. beside a receiver that never answers: healthy lag p50 {pct(lags2, 50):.1f} ms, "
-            f"p95 {lag:.1f} ms, p99 {pct(lags2, 99):.1f} ms ({len(lags2)} arrivals); "
-            f"page loads p95 {pages:.1f} ms (x{ratio(lag, lag_without)} lag, x{ratio(pages, pages_without)} "
-            "pages, against the mean of (3) and of (3) again afterwards)"
-        )
-        print(
-            f"   ((3) again afterwards: lag p95 {pct(lags3, 95):.1f} ms, page loads p95 "
-            f"{pct(page_after, 95):.1f} ms; against (3) alone: x{ratio(lag, pct(lags, 95))} lag, "
-            f"x{ratio(pages, pct(page_base, 95))} pages)"
-        )
-        rss = _procs.peak_rss(_procs.children(bench.server.process.pid))
-        print(
-            "5. peak RSS per worker: "
-            + ", ".join(f"pid {pid}: {kb / 1024:.0f} MB" for pid, kb in rss.items())
-        )
+        for number, phase in enumerate(PHASES, 1):
+            if number <= 4:
+                speed.take(f"before {number}")
+            for turn, kind in _rounds.schedule(list(benches), args.rounds):
+                lines = phase(benches[kind], receivers[kind], run, figures[kind][turn - 1])
+                for line in lines:
+                    print(f"[{kind}, round {turn}] {line}" if several else line, flush=True)
         speed.take("end")
+        if several:
+            base = "sqlite" if "sqlite" in benches else next(iter(benches))
+            medians = {kind: _rounds.medians(rounds) for kind, rounds in figures.items()}
+            print(f"\nMedians over {args.rounds} round(s), with the ratios to {base}:\n")
+            print(_rounds.table(MEASURES, medians, base))
         print(f"\n{speed.line()}")
     finally:
-        bench.server.stop()
-        for receiver in (fast, sleepy, silent):
-            receiver.close()
+        for bench in benches.values():
+            bench.server.stop()
+        for bundle in receivers.values():
+            bundle.close()
+        for error in databases.drop():
+            print(error, file=sys.stderr)
 
 
 if __name__ == "__main__":

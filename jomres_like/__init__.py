@@ -28,17 +28,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
+    configure_response_headers(app)
     register_cli(app)
     return app
 
 
 def configure_app(app: Flask, config: Mapping[str, Any] | None) -> None:
-    """Apply defaults, environment and overrides; make sure the working folders exist."""
+    """Apply defaults, environment and overrides; make sure the working folders exist, private (0700)."""
     app.config.update(build_config(app.instance_path, config))
     from pathlib import Path
 
+    from .files import private_folder
+
     for folder in (app.config["JOMRES_TEMP_DIR"], app.config["JOMRES_LOG_DIR"]):
-        Path(folder).mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
+    if Path(app.instance_path).is_dir():  # made when the secret key or the SQLite database is first written
+        private_folder(app.instance_path)
 
 
 def configure_extensions(app: Flask) -> None:
@@ -58,12 +63,9 @@ def configure_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from .models import User
+        from .services.users import user_of_session
 
-        try:
-            return db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
+        return user_of_session(user_id)
 
 
 def configure_logging(app: Flask) -> None:
@@ -112,6 +114,13 @@ def register_template_helpers(app: Flask) -> None:
     from .templating import init_app as init_templating
 
     init_templating(app)
+
+
+def configure_response_headers(app: Flask) -> None:
+    """Content Security Policy, no framing and no MIME sniffing on every response Flask answers."""
+    from .headers import init_app as init_headers
+
+    init_headers(app)
 
 
 def register_cli(app: Flask) -> None:

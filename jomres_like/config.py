@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .files import private_folder
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
@@ -38,7 +40,8 @@ DEFAULTS: dict[str, Any] = {
     "JOMRES_PAGE_SIZE": 20,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
-    "LOGIN_THROTTLE": "10 per minute",
+    "JOMRES_LOGIN_FAILURES": 10,  # failed logins per account, and per client address, within the window
+    "JOMRES_LOGIN_WINDOW": 60,  # seconds
     "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's method name; tests use a cheap one
 }
 
@@ -116,6 +119,8 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "JOMRES_WEBHOOK_ALLOWED_NETWORKS": ("JOMRES_WEBHOOK_ALLOWED_NETWORKS", _networks),
     "JOMRES_TOKEN_LIFETIME": ("JOMRES_TOKEN_LIFETIME", _positive_int),
     "JOMRES_TOKEN_RATE_LIMIT": ("JOMRES_TOKEN_RATE_LIMIT", str),
+    "JOMRES_LOGIN_FAILURES": ("JOMRES_LOGIN_FAILURES", _positive_int),
+    "JOMRES_LOGIN_WINDOW": ("JOMRES_LOGIN_WINDOW", _positive_int),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
 }
 
@@ -167,7 +172,7 @@ def _instance_secret(instance_path: Path) -> str:
     key_file = instance_path / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
+    private_folder(instance_path)
     key = secrets.token_hex(32)
     tmp = key_file.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

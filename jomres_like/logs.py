@@ -12,10 +12,10 @@ import os
 import re
 import secrets
 from datetime import datetime
-from logging.handlers import RotatingFileHandler
-from pathlib import Path
 
 from flask import Flask, g, has_app_context, has_request_context, request
+
+from .files import PrivateRotatingFileHandler, private_folder
 
 CHANNELS = ("Core", "Webhooks", "DeferredTasks", "message_handling", "API", "Responder")
 MAX_BYTES = 5 * 1024 * 1024
@@ -121,8 +121,8 @@ class _Formatter(logging.Formatter):
         )
 
 
-class ChannelFileHandler(RotatingFileHandler):
-    """A size-rotated channel file, written with one append per line.
+class ChannelFileHandler(PrivateRotatingFileHandler):
+    """A size-rotated channel file (0600), written with one append per line.
 
     The standard handler formats each record twice (once only to decide on a rollover) and seeks to the end
     of the file before every line. Here a line is formatted once and written with a single ``write`` on the
@@ -185,8 +185,7 @@ def get_logger(channel: str) -> logging.Logger:
 
 def configure_logging(app: Flask) -> None:
     """Attach a size-rotated file handler per channel under ``JOMRES_LOG_DIR``."""
-    log_dir = Path(app.config["JOMRES_LOG_DIR"])
-    log_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = private_folder(app.config["JOMRES_LOG_DIR"])
     # The line format names no caller: the standard library's own switch (its "Optimization" section)
     # spares every record a walk up the stack to find one.
     logging._srcfile = None

@@ -4,7 +4,8 @@ Files are read backwards in blocks and the reading stops once the page is filled
 of memory however big the logs are. Only regular files named ``<Channel>.application.log[.N]`` inside
 ``JOMRES_LOG_DIR`` are read; the channel comes from that listing, never from a path the user typed. The search
 is a plain case-insensitive substring. In development mode a line holding one of our own
-``/background_process`` URLs gets a "Re-run" button, which re-issues that GET from the server.
+``/background_process`` URLs gets a "Re-run" button, which re-issues that GET from the server, if the URL
+carries the task's true signature: the line of a forged call (logged as refused, with its URL) gets none.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, IntegerField, SearchField, SelectField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..deferred import selfcall as trigger
 from ..logs import CHANNELS, get_logger, scrub
 from ..services.site import development_mode
 from .blueprint import bp
@@ -210,7 +212,7 @@ def logs():
     for line in lines:
         line.message = scrub(line.message)
         found = _BACKGROUND_URL.search(line.message) or _BACKGROUND_URL.search(line.url)
-        if found and can_rerun:
+        if found and can_rerun and trigger.verify(found[1], found[2]):  # a forged call's URL gets none
             target = rerun_target(found.group(0), self_url)
             line.rerun_url = target[1] if target else None
     args = {key: value for key, value in (("channel", form.channel.data), ("q", form.q.data)) if value}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from ..extensions import db
@@ -90,7 +90,10 @@ def user_edit(user_id: int):
     form = UserEditForm(obj=person)
     form.properties.choices = _property_choices()
     if form.validate_on_submit():
+        version = person.session_version
         outcome = attempt(form, lambda: _update(person, form))
+        if outcome.ok and person.id == current_user.id and person.session_version != version:
+            login_user(person)  # a new password ends the administrator's other sessions, not this one
         if outcome.ok:
             get_logger("Core").info(
                 "User %s (role %s, active %s) saved by %s",

@@ -126,12 +126,23 @@ class TariffsIn(_In):
     tariffs = fields.List(fields.Nested(TariffIn), required=True, validate=validate.Length(max=500))
 
 
-class SubscriptionPatch(_In):
-    """Fields of a webhook subscription that may change."""
+_AUTH_SETTINGS = (
+    "The auth method's settings by name. In a PATCH only the keys given change: an omitted key keeps its "
+    "stored value, and so does a secret sent as \"\" or \"********\" (what a GET shows of it); null clears "
+    "an optional setting and keeps a required one; any other value replaces it. With a new auth_method its "
+    "required settings must be given: none are carried over from the old method."
+)
 
-    url = fields.String(validate=validate.Length(min=1, max=2048))
-    auth_method = fields.String(validate=validate.Length(min=1, max=20))
-    auth_settings = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+
+class SubscriptionPatch(_In):
+    """Fields of a webhook subscription that may change; a PATCH changes only the fields it names."""
+
+    url = fields.String(validate=validate.Length(min=1, max=2048),
+                        metadata={"description": "A new URL also drops a cached OAuth token."})
+    auth_method = fields.String(validate=validate.Length(min=1, max=20),
+                                metadata={"description": "A registered auth method: none, basic, oauth."})
+    auth_settings = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True),
+                                metadata={"description": _AUTH_SETTINGS})
     events = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=100))
     enabled = JsonBoolean()
     mode = fields.String(validate=validate.OneOf(("deferred", "immediate")))

@@ -64,7 +64,7 @@ def read_subscription(webhook_id: int):
 @bp.response(200, schemas.enveloped("webhook_subscription", schemas.Subscription))
 @errors_doc(bp, 400, 401, 403, 404, 413, 422)
 def update_subscription(body: dict, webhook_id: int):
-    """Change a subscription (blank secret settings keep their stored value)."""
+    """Change the fields the body names, no other; auth_settings keys merge over the stored settings."""
     webhook = _webhook(webhook_id)
     service.update_webhook(webhook, body)
     commit()

@@ -104,6 +104,7 @@ def encode(body: dict) -> tuple[bytes, list[tuple[str, str]]]:
         ("Content-Type", "application/json"),
         ("Content-Length", str(len(data))),
         ("Cache-Control", "no-store"),
+        ("X-Content-Type-Options", "nosniff"),
     ]
     return data, headers
 

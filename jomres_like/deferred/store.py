@@ -26,6 +26,7 @@ from typing import Any
 
 from flask import current_app
 
+from ..files import private_folder
 from .tasks import MAX_TASK_BYTES, TaskError, parse_task
 from .tasks import BadTaskFile as BadTaskFile  # the task store's errors are all named here
 
@@ -64,8 +65,8 @@ def tasks_dir() -> Path:
     if path is None or now - seen > RECHECK:
         if path is None or not (path / FAILED).is_dir() or not (path / MARKS).is_dir():
             path = Path(root) / "deferred_tasks"
-            (path / FAILED).mkdir(parents=True, exist_ok=True)
-            (path / MARKS).mkdir(exist_ok=True)
+            for folder in (path, path / FAILED, path / MARKS):
+                private_folder(folder)  # 0700
         _made[root] = (path, now)
     return path
 

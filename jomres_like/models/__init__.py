@@ -5,6 +5,7 @@ from .events import WebhookEvent
 from .invoices import INVOICE_STATUSES, Invoice, InvoiceLine
 from .oauth import OAuthClient, OAuthToken
 from .properties import DEFAULT_PROPERTY_SETTINGS, Property, Room, Tariff
+from .sessions import LoginFailure, ShownSecret
 from .settings import SiteSetting
 from .users import (
     ROLE_ADMIN,
@@ -32,6 +33,7 @@ __all__ = [
     "Invoice",
     "INVOICE_STATUSES",
     "InvoiceLine",
+    "LoginFailure",
     "manager_properties",
     "MODES",
     "OAuthClient",
@@ -44,6 +46,7 @@ __all__ = [
     "ROLE_SUPER",
     "ROLES",
     "Room",
+    "ShownSecret",
     "SiteSetting",
     "Tariff",
     "User",

@@ -67,6 +67,8 @@ class User(RoleChecks, UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=ROLE_REGISTERED)
     active: Mapped[bool] = mapped_column(default=True)
+    # in every login cookie's id: raising it ends all the user's sessions (logout, password, deactivation)
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     properties = relationship(
@@ -85,6 +87,10 @@ class User(RoleChecks, UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: what the session and the remember cookie keep
+        """``"<id>:<session_version>"``: a cookie stops opening pages once the version moves on."""
+        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

@@ -6,7 +6,9 @@ Built on Authlib: :data:`authorization` issues, revokes and introspects tokens. 
 
 from __future__ import annotations
 
+import functools
 import json
+import secrets
 import time
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -18,6 +20,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoi
 from flask import Flask, current_app, request
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..logs import get_logger
@@ -25,17 +28,31 @@ from ..models import OAuthClient, OAuthToken
 from ..models.oauth import token_digest
 from ..timeutil import utcnow
 from .bearer import MAX_TOKEN_LENGTH, REALM
-from .keys import can_have_keys
+from .keys import SECRET_HASH_METHOD, can_have_keys
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 log = get_logger("API")
 
 
+#: the one answer to a failed client authentication, whether the id is unknown or the secret wrong (RFC 6749
+#: 5.2), so that the token, revoke and introspect endpoints tell nobody which client ids exist
+INVALID_CLIENT = "Client authentication failed"
+
+
 def query_client(client_id: str) -> OAuthClient | None:
-    """The app key with this ``client_id``, if any."""
-    if not client_id or len(client_id) > 64:
-        return None
-    return db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+    """The app key with this ``client_id``, if any; looking up an unknown id costs a secret check too."""
+    client = None
+    if client_id and len(client_id) <= 64:
+        client = db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+    if client is None:
+        check_password_hash(_dummy_secret_hash(), client_id or "")  # as long as a wrong secret takes
+    return client
+
+
+@functools.cache
+def _dummy_secret_hash() -> str:
+    """A hash made as app-key secrets are, of a secret nobody knows (made once, on the first unknown id)."""
+    return generate_password_hash(secrets.token_urlsafe(32), method=SECRET_HASH_METHOD)
 
 
 # Built once: constructing the statement costs more than running it on the hot path of every API request.
@@ -135,8 +152,6 @@ def _lifetime(client, grant_type) -> int:
 
 
 def _token_value(**_kwargs) -> str:
-    import secrets
-
     return secrets.token_urlsafe(32)
 
 
@@ -164,11 +179,13 @@ def oauth_response(response):
         body = {}
     error = body.get("error", "invalid_request")
     description = body.get("error_description") or error.replace("_", " ").capitalize() + "."
-    headers = {key: value for key, value in response.headers.items() if key.lower() in ("www-authenticate",)}
-    headers.update({"Cache-Control": "no-store", "Pragma": "no-cache"})
     status = response.status_code
     if error == "invalid_client":  # RFC 6749 5.2 allows 401 whichever way the client authenticated
         status = 401
-        headers.setdefault("WWW-Authenticate", f'Basic realm="{REALM}"')
+        description = INVALID_CLIENT  # Authlib's own say whether the id exists (and print a Python list)
+        headers = {"WWW-Authenticate": f'Basic realm="{REALM}", error="invalid_client"'}
+    else:
+        headers = {key: value for key, value in response.headers.items() if key.lower() == "www-authenticate"}
+    headers.update({"Cache-Control": "no-store", "Pragma": "no-cache"})
     log.info("OAuth %s refused: %s", request.path, error)
     return json_error(status, description, headers=headers, error=error, error_description=description)

@@ -13,13 +13,14 @@ import socket
 import sys
 from collections.abc import Mapping
 from datetime import datetime
-from logging.handlers import RotatingFileHandler, SysLogHandler
+from logging.handlers import SysLogHandler
 from pathlib import Path
 from typing import Any, TextIO
 
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from ..files import PrivateRotatingFileHandler, private_folder
 from ..logs import BACKUPS, MAX_BYTES, scrub
 from .client import ApiClient, ApiError
 
@@ -73,11 +74,11 @@ def build_logger(log_dir: str | Path, stream: TextIO | None = None,
     """A private logger writing to ``stream`` (stdout), ``Responder.application.log`` and maybe syslog."""
     logger = logging.Logger(CHANNEL, logging.INFO)  # not in the global registry: one per responder
     formatter = _LineFormatter()
-    Path(log_dir).mkdir(parents=True, exist_ok=True)
+    folder = private_folder(log_dir)
     handlers: list[logging.Handler] = [
         logging.StreamHandler(stream or sys.stdout),
-        RotatingFileHandler(Path(log_dir) / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                            encoding="utf-8"),
+        PrivateRotatingFileHandler(folder / LOG_FILE, maxBytes=MAX_BYTES, backupCount=BACKUPS,
+                                   encoding="utf-8"),
     ]
     if syslog:
         remote = SysLogHandler(address=syslog, socktype=socket.SOCK_DGRAM)

@@ -1,13 +1,13 @@
-"""Users: create, change, authenticate, and assign managers to properties."""
+"""Users: create, change, authenticate, end their sessions, and assign managers to properties."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from ..models import ROLE_MANAGER, ROLES, Property, User
+from ..models import ROLE_MANAGER, ROLES, Property, ShownSecret, User
 from . import Conflict, NotFound, ValidationError
 from .validation import require_text
 
@@ -58,18 +58,47 @@ def create_user(username: str, password: str, role: str = "registered", email: s
 
 
 def update_user(user: User, values: dict[str, Any]) -> None:
-    """Change a user's email, role, active flag or password."""
+    """Change a user's email, role, active flag or password; a new password or a deactivation ends every
+    session of the user (:func:`end_sessions`)."""
     if "email" in values:
         user.email = require_text(values["email"], "email", "Email", 255, required=False)
     if "role" in values:
         user.role = _check_role(values["role"])
         if user.role != ROLE_MANAGER:
             user.properties = []
+    ends_sessions = False
     if "active" in values:
-        user.active = _truthy(values["active"])
+        active = _truthy(values["active"])
+        ends_sessions = user.active and not active
+        user.active = active
     if values.get("password"):
         user.set_password(_check_password(values["password"]))
+        ends_sessions = True
     db.session.flush()
+    if ends_sessions:
+        end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user``: each login cookie (and remember-me cookie) issued so far stops opening
+    pages on every worker and node, and the secrets waiting for their shown-once page go."""
+    user.session_version = User.session_version + 1  # one UPDATE, so two at once both count
+    db.session.execute(delete(ShownSecret).where(ShownSecret.user_id == user.id))
+    db.session.flush()
+
+
+def user_of_session(cookie_id: str) -> User | None:
+    """The active user a login cookie's ``"<id>:<session_version>"`` names, or ``None`` for an ended
+    session, an unknown user, a deactivated one or a malformed id."""
+    user_id, _, version = (cookie_id or "").partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    if len(user_id) > 18 or len(version) > 18:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 def _truthy(value) -> bool:

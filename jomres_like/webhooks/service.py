@@ -148,9 +148,8 @@ def _method(name: Any, errors: dict[str, str]) -> type[authmethods.AuthMethod] |
 
 def _settings(method: type[authmethods.AuthMethod], value: Any, stored: dict,
               errors: dict[str, str]) -> dict | None:
-    """Validate the method's settings; a blank (or masked) secret keeps its ``stored`` value."""
-    if value is None:
-        value = {}
+    """Validate ``stored`` updated with ``value`` as a whole (see :func:`authmethods.merge_settings`)."""
+    value = {} if value is None else value
     if not isinstance(value, dict):
         errors["auth_settings"] = "Auth settings must be an object."
         return None
@@ -167,31 +166,41 @@ def _settings(method: type[authmethods.AuthMethod], value: Any, stored: dict,
         return None
 
 
-def _validate(values: dict, current: dict, stored_settings: dict) -> dict:
-    """Validate ``values`` over ``current``; return the clean values or raise one ValidationError."""
+_CHECKS = {"url": _url, "events": _events, "description": _description}
+_FLAGS = ("enabled", "include_record", "wait_for_confirmation")
+
+
+def _validate(values: dict, current: dict, stored_settings: dict, partial: bool = False) -> dict:
+    """Validate ``values`` over ``current``; return the clean values or raise one ValidationError.
+
+    ``partial`` (an update): only the named fields; the auth settings when either auth field is named,
+    over ``stored_settings`` for the same method, from nothing for another (its required fields are due).
+    """
     if not isinstance(values, dict):
         raise ValidationError("Expected an object with the webhook's fields.")
     unknown = sorted(str(key) for key in values if key not in FIELDS and key not in READ_ONLY)
     if unknown:
         raise ValidationError("Unknown fields: " + ", ".join(unknown[:10]) + ".", field=unknown[0])
+    named = [key for key in FIELDS if key in values] if partial else list(FIELDS)
     merged = {**current, **{key: values[key] for key in FIELDS if key in values}}
     errors: dict[str, str] = {}
-    clean: dict[str, Any] = {
-        "url": _url(merged.get("url"), errors),
-        "events": _events(merged.get("events"), errors),
-        "description": _description(merged.get("description"), errors),
-    }
-    for name in ("enabled", "include_record", "wait_for_confirmation"):
-        clean[name] = _flag(merged.get(name), name, errors)
-    if merged.get("mode") not in MODES:
-        errors["mode"] = "Mode must be deferred or immediate."
-    clean["mode"] = merged.get("mode")
-    method = _method(merged.get("auth_method"), errors)
-    clean["auth_method"] = merged.get("auth_method")
-    if method is not None:
-        same_method = method.name == current.get("auth_method")
-        clean["auth_settings"] = _settings(method, merged.get("auth_settings"),
-                                           stored_settings if same_method else {}, errors)
+    clean: dict[str, Any] = {}
+    for name in named:
+        if name in _CHECKS:
+            clean[name] = _CHECKS[name](merged.get(name), errors)
+        elif name in _FLAGS:
+            clean[name] = _flag(merged.get(name), name, errors)
+        elif name == "mode":
+            if merged.get("mode") not in MODES:
+                errors["mode"] = "Mode must be deferred or immediate."
+            clean["mode"] = merged.get("mode")
+    if "auth_method" in named or "auth_settings" in named:
+        method = _method(merged.get("auth_method"), errors)
+        clean["auth_method"] = merged.get("auth_method")
+        if method is not None:
+            same_method = method.name == current.get("auth_method")
+            clean["auth_settings"] = _settings(method, values.get("auth_settings"),
+                                               stored_settings if same_method else {}, errors)
     if errors:
         message = next(iter(errors.values())) if len(errors) == 1 else "Please correct: " + "; ".join(
             f"{key}: {text}" for key, text in errors.items())
@@ -214,8 +223,7 @@ def stored_auth_settings(webhook: Webhook) -> dict:
 def _current(webhook: Webhook) -> dict:
     return {"url": webhook.url, "auth_method": webhook.auth_method, "events": list(webhook.events or []),
             "enabled": webhook.enabled, "mode": webhook.mode, "include_record": webhook.include_record,
-            "wait_for_confirmation": webhook.wait_for_confirmation, "description": webhook.description or "",
-            "auth_settings": {}}
+            "wait_for_confirmation": webhook.wait_for_confirmation, "description": webhook.description or ""}
 
 
 def create_webhook(user: User, values: dict) -> tuple[Webhook, str]:
@@ -233,26 +241,31 @@ def create_webhook(user: User, values: dict) -> tuple[Webhook, str]:
 
 
 def _apply(webhook: Webhook, clean: dict) -> None:
-    settings = clean.pop("auth_settings")
+    settings = clean.pop("auth_settings", None)
     for name, value in clean.items():
         setattr(webhook, name, value)
-    webhook.auth_settings_encrypted = crypto.encrypt_json(settings) if settings else None
+    if settings is not None:
+        webhook.auth_settings_encrypted = crypto.encrypt_json(settings) if settings else None
 
 
 def update_webhook(webhook: Webhook, values: dict) -> dict:
-    """Change some of ``webhook``'s fields; return ``{field: [old, new]}`` (secret settings never shown)."""
+    """Change only the fields ``values`` names (see :func:`_validate`); return ``{field: [old, new]}``."""
     stored = stored_auth_settings(webhook)
     current = _current(webhook)
-    clean = _validate(values, current, stored)
+    clean = _validate(values, current, stored, partial=True)
     changes: dict[str, Any] = {}
-    for name in FIELDS:
-        if name != "auth_settings" and clean[name] != current[name]:
-            changes[name] = [current[name], clean[name]]
-    if clean["auth_settings"] != stored or "auth_method" in changes:
-        changes["auth_settings"] = sorted(set(stored) | set(clean["auth_settings"]))
-        webhook.token_cache_encrypted = None  # a new identity needs a new token
+    for name, value in clean.items():
+        if name != "auth_settings" and value != current[name]:
+            changes[name] = [current[name], value]
+    settings = clean.get("auth_settings")
+    if settings is not None and (settings != stored or "auth_method" in changes):
+        keys = set(stored) | set(settings)  # the names only: values may be secret
+        changes["auth_settings"] = sorted(key for key in keys if "auth_method" in changes
+                                          or stored.get(key) != settings.get(key))
+    if "auth_settings" in changes or "url" in changes:
+        webhook.token_cache_encrypted = None  # a new identity or token endpoint needs a new token
         webhook.token_expires_at = None
-    enabling = clean["enabled"] and not webhook.enabled
+    enabling = clean.get("enabled") and not webhook.enabled
     _apply(webhook, clean)
     if enabling:
         _clear_health(webhook)

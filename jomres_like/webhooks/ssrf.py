@@ -1,9 +1,12 @@
 """SSRF protection for webhook URLs: a save-time check and the connect-time address policy.
 
 Only public addresses are reachable. Loopback, private, link-local, CGNAT, multicast, reserved, unspecified,
-documentation and site-local ranges, IPv4 addresses hidden in IPv6 (mapped, 6to4, Teredo, NAT64) and the
-cloud metadata address are refused. ``JOMRES_WEBHOOK_ALLOWED_NETWORKS`` (CIDRs) opens chosen ranges, and
-development mode opens loopback so that the demo works. :mod:`.transport` resolves the host name,
+documentation and site-local ranges and the cloud metadata address are refused. An IPv4-mapped IPv6 address
+(``::ffff:a.b.c.d``) is the IPv4 address to the kernel and is judged as that; the IPv6 transition ranges
+(NAT64, 6to4, Teredo, IPv4-compatible) are routed as IPv6 and are refused as such, whatever IPv4 address they
+carry, unless an allowed IPv6 range covers them. ``JOMRES_WEBHOOK_ALLOWED_NETWORKS`` (CIDRs) opens chosen
+ranges, and development mode opens loopback so that the demo works. A host with one trailing dot
+(``127.0.0.1.``) is judged like the host without it. :mod:`.transport` resolves the host name,
 checks *every* address with :func:`check_address` and connects to exactly the address that passed.
 """
 
@@ -43,6 +46,16 @@ BLOCKED_NETWORKS: tuple[IPNetwork, ...] = tuple(
         "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
     )
 )
+
+# IPv6 ranges that tunnel or translate to IPv4 targets but are routed as IPv6: refused unless allowed.
+TRANSITION_NETWORKS: tuple[tuple[IPNetwork, str], ...] = tuple(
+    (ipaddress.ip_network(value), name)
+    for value, name in (
+        ("64:ff9b::/96", "a NAT64"), ("64:ff9b:1::/48", "a NAT64"), ("2002::/16", "a 6to4"),
+        ("2001::/32", "a Teredo"), ("::/96", "an IPv4-compatible"),
+    )
+)
+_NOT_TRANSITION = frozenset(ipaddress.ip_address(value) for value in ("::", "::1"))
 
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
@@ -102,19 +115,38 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
+def _transition_reason(ip: ipaddress.IPv6Address) -> str | None:
+    """What ``ip`` is when it lies in an IPv6 transition range (NAT64, 6to4, Teredo...), else ``None``."""
+    if ip in _NOT_TRANSITION:
+        return None
+    for network, name in TRANSITION_NETWORKS:
+        if ip in network:
+            inner = _embedded_ipv4(ip)
+            carrying = f", carrying {inner}" if inner is not None else ""
+            return f"{name} address (an IPv6 transition range{carrying})"
+    return None
+
+
 def refusal_reason(ip: IPAddress, policy: AddressPolicy) -> str | None:
-    """Why ``ip`` may not be reached under ``policy``, or ``None`` when it may."""
+    """Why ``ip`` may not be reached under ``policy``, or ``None`` when it may.
+
+    IPv4-mapped addresses are judged as their IPv4 address; the IPv6 transition ranges are judged as IPv6
+    (refused unless an allowed network covers the IPv6 address itself); metadata addresses are never allowed.
+    """
     if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
         ip = ipaddress.IPv6Address(str(ip).split("%", 1)[0])
-    if ip in METADATA_ADDRESSES:
+    inner = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    if ip in METADATA_ADDRESSES or inner in METADATA_ADDRESSES:
         return "the cloud metadata address"
     if any(ip in network for network in policy.allowed):
         return None
     if isinstance(ip, ipaddress.IPv6Address):
-        inner = _embedded_ipv4(ip)
-        if inner is not None:
-            reason = refusal_reason(inner, policy)
-            return f"an IPv6 form of {inner} ({reason})" if reason else None
+        if ip.ipv4_mapped is not None:
+            reason = refusal_reason(ip.ipv4_mapped, policy)
+            return f"an IPv6 form of {ip.ipv4_mapped} ({reason})" if reason else None
+        transition = _transition_reason(ip)
+        if transition is not None:
+            return transition
     if ip.is_loopback:
         return None if policy.allow_loopback else "a loopback address"
     if ip.is_unspecified:
@@ -149,8 +181,11 @@ def check_address(address: str, policy: AddressPolicy) -> IPAddress:
 
 
 def literal_address(host: str) -> IPAddress | None:
-    """The IP address ``host`` spells, in any form the C resolver accepts (``0x7f.1``, ``2130706433``...)."""
-    host = host.strip("[]")
+    """The IP address ``host`` spells, in any form the C resolver accepts (``0x7f.1``, ``2130706433``...).
+
+    One trailing dot is ignored (``127.0.0.1.`` and ``0x7f000001.`` are 127.0.0.1).
+    """
+    host = _without_trailing_dot(host.strip("[]"))
     try:
         return ipaddress.ip_address(host.split("%", 1)[0])
     except ValueError:
@@ -173,14 +208,21 @@ def resolve(host: str, port: int) -> list[tuple[int, str]]:
 
 def resolve_checked(host: str, port: int, policy: AddressPolicy) -> list[tuple[int, str]]:
     """Resolve ``host`` and check *every* address; raise :class:`BlockedAddress` if any one is refused."""
-    if _is_local_name(host) and _refuses_local_names(policy):
+    local = _is_local_name(host)
+    if local and _refuses_local_names(policy):
         raise BlockedAddress(f"{host} is a local host name")
+    if local or literal_address(host) is not None:
+        host = _without_trailing_dot(host)  # "127.0.0.1." and "localhost." resolve like the name without it
     addresses = resolve(host, port)
     if not addresses:
         raise BlockedAddress(f"{host} has no address")
     for _family, address in addresses:
         check_address(address, policy)
     return addresses
+
+
+def _without_trailing_dot(host: str) -> str:
+    return host[:-1] if host.endswith(".") else host
 
 
 def _is_local_name(host: str) -> bool:
@@ -198,7 +240,7 @@ def _refuses_local_names(policy: AddressPolicy) -> bool:
 def _valid_hostname(host: str) -> bool:
     """Whether ``host`` is a syntactically valid DNS name (international names included)."""
     try:
-        ascii_host = host.rstrip(".").encode("idna").decode("ascii")
+        ascii_host = _without_trailing_dot(host).encode("idna").decode("ascii")
     except UnicodeError:
         return False
     labels = ascii_host.split(".")

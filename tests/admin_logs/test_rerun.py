@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from jomres_like.deferred import selfcall as trigger
+
 from .conftest import SIG, TASK_ID, line, stamp
 
 
@@ -16,8 +18,15 @@ def self_server(httpserver, app):
     return httpserver
 
 
-def _task_url(app) -> str:
-    return f"{app.config['JOMRES_SELF_URL']}/background_process?payload_source={TASK_ID}&sig={SIG}"
+def _sig(app) -> str:
+    """The true signature of ``TASK_ID`` (the viewer offers "Re-run" only for URLs that carry one)."""
+    with app.app_context():
+        return trigger.signature(TASK_ID)
+
+
+def _task_url(app, sig: str | None = None) -> str:
+    root = app.config["JOMRES_SELF_URL"]
+    return f"{root}/background_process?payload_source={TASK_ID}&sig={sig or _sig(app)}"
 
 
 def test_development_mode_shows_a_rerun_button(app, admin, development, self_server, write_log):
@@ -26,6 +35,21 @@ def test_development_mode_shows_a_rerun_button(app, admin, development, self_ser
     html = admin.get("/admin/logs?q=background").get_data(as_text=True)
 
     assert "Re-run</button>" in html
+    assert f'name="url" value="{_task_url(app)}"'.replace("&", "&amp;") in html
+
+
+def test_a_forged_calls_line_gets_no_button_and_a_real_one_keeps_it(app, admin, development, write_log):
+    self_url = app.config["JOMRES_SELF_URL"]
+    forged = _task_url(app, SIG)  # sent to this site's own address: logged as refused, with its URL
+    assert admin.get(forged.removeprefix(self_url), base_url=self_url).status_code == 403
+    write_log("Core", [line(stamp(1), f"Sent async deferred message {TASK_ID} to {_task_url(app)}")])
+
+    html = admin.get("/admin/logs?q=background").get_data(as_text=True)
+
+    assert "Refused a deferred message notification with a bad signature" in html
+    assert forged.replace("&", "&amp;") in html  # the line is shown...
+    assert f'name="url" value="{forged}"'.replace("&", "&amp;") not in html  # ...without a Re-run button
+    assert html.count("Re-run</button>") == 1
     assert f'name="url" value="{_task_url(app)}"'.replace("&", "&amp;") in html
 
 
@@ -53,7 +77,7 @@ def test_urls_of_another_site_get_no_button(app, admin, development, self_server
 
 def test_rerun_reissues_the_get_and_shows_the_summary(app, admin, development, self_server):
     self_server.expect_request("/background_process", method="GET",
-                               query_string={"payload_source": TASK_ID, "sig": SIG}).respond_with_json(
+                               query_string={"payload_source": TASK_ID, "sig": _sig(app)}).respond_with_json(
         {"task": TASK_ID, "status": "delivered", "attempt": 2, "http_status": 200})
 
     response = admin.post("/admin/logs/rerun", data={"url": _task_url(app)})
@@ -64,7 +88,7 @@ def test_rerun_reissues_the_get_and_shows_the_summary(app, admin, development, s
     assert "&#34;status&#34;: &#34;delivered&#34;" in html or '"status": "delivered"' in html
     assert len(self_server.log) == 1
     (request, _), = self_server.log
-    assert request.args["payload_source"] == TASK_ID and request.args["sig"] == SIG
+    assert request.args["payload_source"] == TASK_ID and request.args["sig"] == _sig(app)
 
 
 def test_rerun_shows_a_non_json_answer_as_text(app, admin, development, self_server):

@@ -116,3 +116,93 @@ def test_webhook_events_lists_the_catalogue(client, token):
     names = [e["event"] for e in body["events"]]
     assert "booking_modified" in names and "webhook_test" in names
     assert {e["event"] for e in body["legacy_events"]} >= {"property_added", "booking_note_save"}
+
+
+BASIC = {"auth_method": "basic", "auth_settings": {"username": "pms", "password": "hunter2-secret"}}
+OAUTH = {"auth_method": "oauth", "auth_settings": {
+    "token_url": "http://127.0.0.1:9/oauth/token", "client_id": "pms-client", "client_secret": "oauth-s3cret",
+    "scope": "hooks"}}
+
+
+def _stored_settings(app, sub_id: int) -> dict:
+    """The subscription's decrypted auth settings, as the delivery would use them."""
+    from jomres_like.extensions import db
+    from jomres_like.models import Webhook
+    from jomres_like.webhooks import service
+
+    with app.app_context():
+        return service.stored_auth_settings(db.session.get(Webhook, sub_id))
+
+
+def _patch(client, token, sub_id: int, body):
+    return client.patch(f"/jomres/api/webhook_subscriptions/{sub_id}", headers=bearer(token), json=body)
+
+
+@pytest.mark.parametrize("auth", [BASIC, OAUTH], ids=["basic", "oauth"])
+@pytest.mark.parametrize("body", [{"enabled": False}, {"description": "x"}], ids=["enabled", "description"])
+def test_patch_changes_only_what_it_names(app, client, token, auth, body):
+    created = _create(client, token, **auth).json["data"]["webhook_subscription"]
+    before = {key: value for key, value in created.items() if key != "secret"}
+    changed = _patch(client, token, created["id"], body)
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    assert changed.json["data"]["webhook_subscription"] == {**before, **body}
+    assert _stored_settings(app, created["id"]) == auth["auth_settings"]
+
+
+def test_patch_of_one_auth_setting_keeps_the_token_url_and_the_secret(app, client, token):
+    sub_id = _create(client, token, **OAUTH).json["data"]["webhook_subscription"]["id"]
+    changed = _patch(client, token, sub_id, {"auth_settings": {"client_id": "cid"}})
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    assert changed.json["data"]["webhook_subscription"]["auth_settings"] == {
+        "token_url": OAUTH["auth_settings"]["token_url"], "client_id": "cid", "client_secret": "********",
+        "scope": "hooks"}
+    assert _stored_settings(app, sub_id) == {**OAUTH["auth_settings"], "client_id": "cid"}
+
+
+def test_patch_sending_back_what_get_shows_keeps_the_secret(app, client, token):
+    sub_id = _create(client, token, **OAUTH).json["data"]["webhook_subscription"]["id"]
+    shown = client.get(f"/jomres/api/webhook_subscriptions/{sub_id}", headers=bearer(token)).json
+    body = {key: value for key, value in shown["data"]["webhook_subscription"].items()
+            if key in ("url", "auth_method", "auth_settings", "events", "description")}
+    assert _patch(client, token, sub_id, body).status_code == 200
+    assert _stored_settings(app, sub_id) == OAUTH["auth_settings"]
+
+
+def test_patch_with_null_clears_an_optional_auth_setting(app, client, token):
+    sub_id = _create(client, token, **OAUTH).json["data"]["webhook_subscription"]["id"]
+    changed = _patch(client, token, sub_id, {"auth_settings": {"scope": None, "token_url": None}})
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    assert _stored_settings(app, sub_id) == {"client_id": "pms-client", "client_secret": "oauth-s3cret"}
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"auth_method": "oauth"}, "auth_settings.client_id"),
+    ({"auth_method": "oauth", "auth_settings": {"client_id": "c"}}, "auth_settings.client_secret"),
+    ({"colour": "blue"}, "colour"),
+    ({"enabled": "no"}, "enabled"),
+    ({"description": 5}, "description"),
+    ({"auth_settings": {"username": 5}}, "auth_settings"),
+    ({"auth_settings": {"username": "a:b"}}, "auth_settings.username"),
+    ({"auth_settings": {"colour": "blue"}}, "auth_settings"),
+    ({"auth_settings": "pms"}, "auth_settings"),
+])
+def test_bad_patches_are_422_naming_the_field_and_change_nothing(app, client, token, body, field):
+    created = _create(client, token, **BASIC).json["data"]["webhook_subscription"]
+    response = _patch(client, token, created["id"], body)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    errors = response.json.get("errors", {})
+    assert field in response.json["error_message"] or field in errors, response.json
+    assert any(key.startswith(field) for key in errors), response.json
+    read = client.get(f"/jomres/api/webhook_subscriptions/{created['id']}", headers=bearer(token)).json
+    assert read["data"]["webhook_subscription"]["auth_method"] == "basic"
+    assert _stored_settings(app, created["id"]) == BASIC["auth_settings"]
+
+
+def test_openapi_says_how_a_patch_treats_auth_settings(client):
+    spec = client.get("/jomres/api/openapi.json").json
+    properties = spec["components"]["schemas"]["SubscriptionPatch"]["properties"]
+    described = properties["auth_settings"]["description"]
+    assert "an omitted key keeps its stored value" in described
+    assert "null clears an optional setting" in described
+    patch = spec["paths"]["/jomres/api/webhook_subscriptions/{webhook_id}"]["patch"]
+    assert "the body names, no other" in patch["summary"]

@@ -65,6 +65,51 @@ def test_wrong_secret_is_invalid_client(client, app_key):
     assert response.json["meta"]["error_message"]
 
 
+def _client_auth(path: str, how: str, client_id: str, secret: str) -> dict:
+    """The request arguments of a call to ``path`` authenticated by HTTP Basic or by form fields."""
+    token_call = path.endswith(("/revoke", "/introspect"))
+    data = {"token": "whatever"} if token_call else {"grant_type": "client_credentials"}
+    if how == "basic":
+        return {"data": data, "headers": basic(client_id, secret)}
+    return {"data": {**data, "client_id": client_id, "client_secret": secret}}
+
+
+@pytest.mark.parametrize("path, how", [
+    ("/jomres/api/oauth/token", "basic"),
+    ("/jomres/api/oauth/token", "form"),
+    ("/jomres/api/", "form"),  # Jomres clients post their credentials as form fields
+    ("/jomres/api/oauth/revoke", "basic"),
+    ("/jomres/api/oauth/introspect", "form"),
+])
+def test_unknown_client_and_wrong_secret_answer_alike(client, app_key, path, how):
+    client_id, _ = app_key("manager", ["bookings_get"])
+
+    wrong = client.post(path, **_client_auth(path, how, client_id, "not-the-secret"))
+    unknown = client.post(path, **_client_auth(path, how, "no-such-client", "not-the-secret"))
+
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.get_data() == unknown.get_data()  # byte for byte: nothing tells a known id from another
+    assert wrong.headers["WWW-Authenticate"] == unknown.headers["WWW-Authenticate"]
+    assert wrong.json["error"] == "invalid_client"
+    assert wrong.json["error_description"] == "Client authentication failed"
+    assert wrong.json["meta"] == {"code": 401, "error_message": "Client authentication failed"}
+    assert "[" not in wrong.get_data(as_text=True) + wrong.headers["WWW-Authenticate"]  # no Python list
+
+
+def test_an_unknown_client_id_costs_a_secret_check_too(client, monkeypatch):
+    from jomres_like.oauth import server
+
+    checked = []
+    real = server.check_password_hash
+    monkeypatch.setattr(server, "check_password_hash", lambda *args: checked.append(args) or real(*args))
+
+    response = client.post("/jomres/api/oauth/token", data={"grant_type": "client_credentials"},
+                           headers=basic("no-such-client", "not-the-secret"))
+
+    assert response.status_code == 401
+    assert len(checked) == 1 and checked[0][0].startswith("pbkdf2:sha256:")  # hashed as a real secret is
+
+
 def test_unknown_grant_type_is_refused(client, app_key):
     client_id, secret = app_key("manager", ["bookings_get"])
     response = client.post(

@@ -49,7 +49,7 @@ def chromium():
                     "does) to run the browser tests")
     try:
         from playwright.sync_api import Error, sync_playwright
-    except ImportError as exc:  # pragma: no cover - playwright is in requirements.txt
+    except ImportError as exc:  # pragma: no cover - playwright is in requirements-dev.txt
         pytest.skip(f"playwright is not installed: {exc}")
     try:
         playwright = sync_playwright().start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from jomres_like.extensions import db
 from jomres_like.models import Webhook, WebhookDelivery
@@ -109,7 +110,7 @@ def test_edit_shows_stored_secret_as_kept_and_blank_keeps_it(app, client, login,
                                  auth_settings={"username": "hook-user", "password": "pw-Very-Secret-1"})
     login("mgr")
     page = client.get(f"/manager/webhooks/{webhook_id}/edit").get_data(as_text=True)
-    assert "stored — leave blank to keep" in page and 'value="hook-user"' in page
+    assert "stored — leave empty to keep the stored secret" in page and 'value="hook-user"' in page
     assert "pw-Very-Secret-1" not in page
     response = client.post(f"/manager/webhooks/{webhook_id}/edit",
                            data=form_data(**{"auth_basic-password": "", "description": "Edited",
@@ -217,3 +218,67 @@ def test_redeliver_keeps_the_message_id(app, client, login, make_webhook, make_d
         delivery = db.session.get(WebhookDelivery, delivery_id)
         assert delivery.message_id == message_id and delivery.status == "pending"
     assert message_id in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+OAUTH = {"token_url": "http://127.0.0.1:9/oauth/token", "client_id": "pms-client",
+         "client_secret": "oauth-Very-Secret-2", "scope": "hooks"}
+
+
+def stored_settings(app, webhook_id: int) -> dict:
+    """The webhook's decrypted auth settings."""
+    from jomres_like.webhooks import service
+
+    with app.app_context():
+        return service.stored_auth_settings(db.session.get(Webhook, webhook_id))
+
+
+def test_edit_form_submitted_unchanged_keeps_everything_with_the_secret(app, client, login, make_webhook):
+    from live import form_fields
+
+    webhook_id, _ = make_webhook("mgr", auth_method="oauth", auth_settings=OAUTH, description="PMS",
+                                 events=["booking_added"])
+    before = stored(app, webhook_id)
+    login("mgr")
+    page = client.get(f"/manager/webhooks/{webhook_id}/edit").get_data(as_text=True)
+    assert "oauth-Very-Secret-2" not in page
+    secret_input = re.search(r'<input[^>]*name="auth_oauth-client_secret"[^>]*>', page).group(0)
+    assert re.search(r'value="[^"]', secret_input) is None and 'type="password"' in secret_input
+    hint = page[page.index('name="auth_oauth-client_secret"'):].split("</small>")[0]
+    assert "leave empty to keep the stored secret" in hint
+    fields = MultiDict(form_fields(page))
+    assert fields["auth_oauth-client_secret"] == "" and fields["auth_oauth-token_url"] == OAUTH["token_url"]
+    response = client.post(f"/manager/webhooks/{webhook_id}/edit", data=fields, follow_redirects=True)
+    assert response.status_code == 200 and "Nothing changed." in response.get_data(as_text=True)
+    assert stored_settings(app, webhook_id) == OAUTH
+    after = stored(app, webhook_id)
+    for name in ("url", "description", "events", "enabled", "mode", "include_record", "wait_for_confirmation",
+                 "auth_method"):
+        assert getattr(after, name) == getattr(before, name), name
+
+
+def test_edit_form_with_a_new_client_id_and_an_empty_secret_keeps_the_secret(app, client, login,
+                                                                               make_webhook):
+    from live import form_fields
+
+    webhook_id, _ = make_webhook("mgr", auth_method="oauth", auth_settings=OAUTH)
+    login("mgr")
+    fields = MultiDict(form_fields(client.get(f"/manager/webhooks/{webhook_id}/edit").get_data(as_text=True)))
+    fields["auth_oauth-client_id"], fields["auth_oauth-scope"] = "new-client", ""
+    response = client.post(f"/manager/webhooks/{webhook_id}/edit", data=fields)
+    assert response.status_code == 302
+    expected = {key: value for key, value in OAUTH.items() if key != "scope"}
+    assert stored_settings(app, webhook_id) == {**expected, "client_id": "new-client"}
+
+
+def test_edit_form_switching_method_needs_the_new_methods_settings(app, client, login, make_webhook):
+    webhook_id, _ = make_webhook("mgr", auth_method="basic",
+                                 auth_settings={"username": "hook-user", "password": "pw-Very-Secret-1"})
+    login("mgr")
+    response = client.post(f"/manager/webhooks/{webhook_id}/edit",
+                           data=form_data(**{"auth_method": "oauth", "auth_basic-password": ""}))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Client ID is required." in html and "Client secret is required." in html
+    assert "pw-Very-Secret-1" not in html
+    assert stored(app, webhook_id).auth_method == "basic"
+    assert stored_settings(app, webhook_id) == {"username": "hook-user", "password": "pw-Very-Secret-1"}

@@ -205,3 +205,79 @@ def test_send_test_creates_a_webhook_test_delivery(ctx, people, make_webhook):
     db.session.commit()
     assert delivery.webhook_id == webhook.id and delivery.event == "webhook_test"
     assert delivery.message_id.startswith("msg_")
+
+
+OAUTH = {"auth_method": "oauth", "auth_settings": {
+    "token_url": "http://127.0.0.1:9/oauth/token", "client_id": "pms-client", "client_secret": "s3cret-oauth",
+    "scope": "hooks"}}
+
+
+@pytest.mark.parametrize("auth", [BASIC, OAUTH], ids=["basic", "oauth"])
+@pytest.mark.parametrize("values", [{"enabled": False}, {"description": "x"}], ids=["enabled", "description"])
+def test_update_changes_only_the_field_it_names(ctx, people, auth, values):
+    webhook, _ = service.create_webhook(user("mgr"), {"url": URL, **auth})
+    db.session.commit()
+    before = service.webhook_to_json(webhook)
+    changes = service.update_webhook(webhook, values)
+    [(name, value)] = values.items()
+    assert changes == {name: [before[name], value]}
+    assert service.webhook_to_json(webhook) == {**before, **values}
+    assert service.stored_auth_settings(webhook) == auth["auth_settings"]
+
+
+def test_update_of_one_auth_setting_keeps_the_others_and_the_secret(ctx, people):
+    webhook, _ = service.create_webhook(user("mgr"), {"url": URL, **OAUTH})
+    changes = service.update_webhook(webhook, {"auth_settings": {"client_id": "cid"}})
+    assert service.stored_auth_settings(webhook) == {**OAUTH["auth_settings"], "client_id": "cid"}
+    assert changes == {"auth_settings": ["client_id"]}
+
+
+def test_update_with_null_clears_an_optional_setting_and_keeps_a_required_one(ctx, people):
+    webhook, _ = service.create_webhook(user("mgr"), {"url": URL, **OAUTH})
+    service.update_webhook(webhook, {"auth_settings": {"scope": None, "client_secret": None}})
+    settings = dict(OAUTH["auth_settings"])
+    del settings["scope"]
+    assert service.stored_auth_settings(webhook) == settings
+
+
+def test_switching_method_needs_the_new_methods_required_settings(ctx, people):
+    webhook, _ = service.create_webhook(user("mgr"), {"url": URL, **BASIC})
+    db.session.commit()
+    with pytest.raises(ValidationError) as caught:
+        service.update_webhook(webhook, {"auth_method": "oauth"})
+    assert {"auth_settings.client_id", "auth_settings.client_secret"} <= set(caught.value.errors)
+    with pytest.raises(ValidationError) as caught:  # the basic username is not an oauth setting
+        service.update_webhook(webhook, {"auth_method": "oauth", "auth_settings": {"client_id": "c"}})
+    assert set(caught.value.errors) == {"auth_settings.client_secret"}
+    db.session.rollback()
+    assert webhook.auth_method == "basic"
+    service.update_webhook(webhook, {"auth_method": "oauth", "auth_settings": {"client_id": "c",
+                                                                               "client_secret": "s"}})
+    assert service.stored_auth_settings(webhook) == {"client_id": "c", "client_secret": "s"}
+
+
+@pytest.mark.parametrize("values, dropped", [
+    ({"description": "x"}, False),
+    ({"enabled": False}, False),
+    ({"url": "http://127.0.0.1:9/elsewhere"}, True),
+    ({"auth_settings": {"token_url": "http://127.0.0.1:9/other/token"}}, True),
+    ({"auth_settings": {"token_url": ""}}, True),  # now the webhook's URL
+])
+def test_a_new_url_or_token_url_drops_the_cached_token(ctx, people, values, dropped):
+    webhook, _ = service.create_webhook(user("mgr"), {"url": URL, **OAUTH})
+    webhook.token_cache_encrypted = crypto.encrypt_json({"access_token": "abc"})
+    service.update_webhook(webhook, values)
+    assert (webhook.token_cache_encrypted is None) is dropped
+
+
+def test_update_does_not_check_fields_it_does_not_name(app_config, people, app):
+    with app.app_context():
+        webhook_id = service.create_webhook(user("mgr"), {"url": URL, **OAUTH})[0].id
+        db.session.commit()
+    app.config["JOMRES_DEVELOPMENT"] = False  # the stored loopback URLs would be refused now
+    with app.app_context():
+        webhook = db.session.get(Webhook, webhook_id)
+        assert service.update_webhook(webhook, {"enabled": False}) == {"enabled": [True, False]}
+        with pytest.raises(ValidationError) as caught:
+            service.update_webhook(webhook, {"url": URL})
+        assert "url" in caught.value.errors

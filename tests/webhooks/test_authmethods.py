@@ -18,7 +18,7 @@ from jomres_like.extensions import db
 from jomres_like.models import Webhook, WebhookDelivery, WebhookEvent
 from jomres_like.services import ValidationError
 from jomres_like.timeutil import utcnow
-from jomres_like.webhooks import authmethods, payloads
+from jomres_like.webhooks import authmethods, payloads, service
 from jomres_like.webhooks.attempt import deliver, processors
 
 CLIENT_SECRET = "s3cret-client-value"
@@ -177,7 +177,24 @@ def test_secrets_are_masked_and_kept_on_edit():
     for blank in ("", None, "********"):
         assert authmethods.merge_settings(basic, {"username": "ann", "password": blank}, stored) == {
             "username": "ann", "password": PASSWORD}
-    assert authmethods.merge_settings(basic, {"password": "new"}, stored) == {"password": "new"}
+    assert authmethods.merge_settings(basic, {"password": "new"}, stored) == {
+        "username": "bob", "password": "new"}  # an omitted setting keeps its stored value
+    assert authmethods.merge_settings(basic, {}, stored) == stored
+
+
+def test_merge_settings_updates_the_stored_ones_with_the_keys_given():
+    oauth = authmethods.get_method("oauth")
+    stored = {"token_url": "https://auth.example.com/token", "client_id": "cid",
+              "client_secret": CLIENT_SECRET, "scope": "hooks"}
+    merged = authmethods.merge_settings(oauth, {"client_id": "other"}, stored)
+    assert merged == {**stored, "client_id": "other"}
+    # null clears an optional setting and keeps a required one; "" clears a plain setting
+    assert authmethods.merge_settings(oauth, {"scope": None, "token_url": ""}, stored) == {
+        "token_url": "", "client_id": "cid", "client_secret": CLIENT_SECRET}
+    assert authmethods.merge_settings(oauth, {"client_id": None, "client_secret": None}, stored) == stored
+    # the mask is never taken for a secret, even with nothing stored
+    assert authmethods.merge_settings(oauth, {"client_id": "c", "client_secret": "********"}, {}) == {
+        "client_id": "c", "client_secret": ""}
 
 
 # --- what each method sends -------------------------------------------------------------------------------
@@ -238,6 +255,21 @@ def test_oauth_fetches_a_token_with_client_credentials_and_sends_it_as_bearer(ap
     assert "tok-1" not in log and CLIENT_SECRET not in log and webhook.plain_secret not in log
 
 
+def test_oauth_credentials_are_form_encoded_inside_basic_as_rfc_6749_asks(hook, httpserver):
+    from urllib.parse import unquote
+
+    tokens = TokenServer()
+    httpserver.expect_request("/token", method="POST").respond_with_handler(tokens)
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    secret = "p:ss/wörd%+ &="
+    result, _delivery = send(oauth_hook(hook, httpserver, client_id="app:1", client_secret=secret))
+    assert result.ok, result.error
+    [token_request] = token_requests(httpserver)
+    assert unquote(token_request.authorization.username) == "app:1"
+    assert unquote(token_request.authorization.password) == secret
+    assert token_request.content_type.startswith("application/x-www-form-urlencoded")
+
+
 def test_oauth_caches_the_token_encrypted_until_it_expires(hook, httpserver):
     tokens = TokenServer(expires_in=3600)
     httpserver.expect_request("/token").respond_with_handler(tokens)
@@ -269,6 +301,26 @@ def test_changed_credentials_do_not_reuse_the_cached_token(hook, httpserver):
     webhook.auth_settings_encrypted = crypto.encrypt_json({**settings, "client_id": "app-2"})
     assert send(webhook)[0].ok
     assert tokens.issued == ["tok-1", "tok-2"]
+
+
+def test_an_update_of_the_client_id_keeps_the_token_url_scope_and_secret(hook, httpserver):
+    tokens = TokenServer()
+    httpserver.expect_request("/token").respond_with_handler(tokens)
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    webhook = oauth_hook(hook, httpserver)
+    assert send(webhook)[0].ok
+
+    service.update_webhook(webhook, {"auth_settings": {"client_id": "app-2"}})
+    db.session.commit()
+    result, _delivery = send(webhook)
+
+    assert result.ok, result.error
+    assert tokens.issued == ["tok-1", "tok-2"]  # the cached token belonged to the old client id
+    second = token_requests(httpserver)[1]
+    assert (second.authorization.username, second.authorization.password) == ("app-2", CLIENT_SECRET)
+    assert second.form["scope"] == "webhooks_get"
+    assert [r.headers["Authorization"] for r in webhook_requests(httpserver)] == [
+        "Bearer tok-1", "Bearer tok-2"]
 
 
 def test_a_401_makes_exactly_one_new_token_request(hook, httpserver):
@@ -322,11 +374,15 @@ def test_the_token_url_defaults_to_the_webhook_url(hook, httpserver):
          "Token request failed: the token endpoint refused: invalid_client"),
         (Response("oops", 500), "Token request failed: the token endpoint answered HTTP 500"),
         (Response("<html>login</html>", 200),
+         "Token request failed: the token endpoint did not answer with JSON"),
+        (Response(json.dumps(["tok"]), 200, content_type="application/json"),
          "Token request failed: the token endpoint did not answer with a token"),
+        (Response(json.dumps({"access_token": "tok\r\nX-Evil: 1"}), 200, content_type="application/json"),
+         "Token request failed: the token endpoint's access_token is not a valid bearer token"),
         (Response(json.dumps({"token_type": "Bearer"}), 200, content_type="application/json"),
          "Token request failed: the token endpoint's answer has no access_token"),
         (Response("", 302, {"Location": "http://10.0.0.1/token"}),
-         "Token request failed: the token endpoint did not answer with a token"),
+         "Token request failed: the token endpoint answered HTTP 302"),
     ],
 )
 def test_token_failures_are_failed_attempts_and_nothing_is_posted(hook, httpserver, response, reason):

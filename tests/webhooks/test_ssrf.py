@@ -12,7 +12,7 @@ import pytest
 from werkzeug import Response
 
 from jomres_like.services import ValidationError
-from jomres_like.webhooks import ssrf
+from jomres_like.webhooks import guarded, ssrf
 from jomres_like.webhooks import transport as http
 
 REFUSED_FORMS = [
@@ -55,6 +55,18 @@ REFUSED_FORMS = [
     "http://255.255.255.255/",
     "http://198.18.0.1/",
     "http://192.0.2.10/",
+    "http://127.0.0.1./",
+    "http://0x7f000001./",
+    "http://2130706433./",
+    "http://127.1./",
+    "http://0177.0.0.1/",
+    "http://0x7f.0.0.1/",
+    "http://127.0.1/",
+    "http://[::127.0.0.1]/",
+    "http://[64:ff9b::7f00:1]/",
+    "http://[64:ff9b:1::7f00:1]/",
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
+    "http://[64:ff9b::a9fe:a9fe]/",
 ]
 
 MALFORMED = [
@@ -107,14 +119,14 @@ def resolver(monkeypatch):
 def connections(monkeypatch):
     """Record every address the transport connects to; only loopback really connects."""
     seen: list[str] = []
-    real = http.create_connection
+    real = guarded.create_connection
 
     def guarded_create_connection(address, *args, **kwargs):
         seen.append(address[0])
         assert address[0] in ("127.0.0.1", "::1"), f"test tried to reach {address[0]}"
         return real(address, *args, **kwargs)
 
-    monkeypatch.setattr(http, "create_connection", guarded_create_connection)
+    monkeypatch.setattr(guarded, "create_connection", guarded_create_connection)
     return seen
 
 
@@ -206,7 +218,7 @@ def test_the_checked_address_is_the_one_connected_to(ctx, monkeypatch):
         raise ConnectionRefusedError("not in tests")
 
     monkeypatch.setattr(ssrf, "resolve", rebinding_resolve)
-    monkeypatch.setattr(http, "create_connection", no_network)
+    monkeypatch.setattr(guarded, "create_connection", no_network)
     result = http.post("http://rebind.example.com/", b"{}", {})
     assert result.ok is False
     assert lookups == ["rebind.example.com"]

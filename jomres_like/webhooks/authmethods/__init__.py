@@ -157,11 +157,26 @@ def get_method(name: str) -> type[AuthMethod]:
 
 
 def merge_settings(method: type[AuthMethod], values: dict, stored: dict) -> dict:
-    """``values`` with blank (or masked) secret fields replaced by their ``stored`` value, for edits."""
-    merged = dict(values or {})
-    for spec in method.fields:
-        if spec.secret and (merged.get(spec.name) in (None, "", MASK)) and stored.get(spec.name):
-            merged[spec.name] = stored[spec.name]
+    """The ``stored`` settings of ``method`` updated with ``values``, the keys given, for an edit.
+
+    An omitted key keeps its stored value; so does a secret given as ``""`` or ``********`` (what a form or
+    a GET shows of it; with nothing stored, it is blank). ``None`` clears an optional setting and keeps a
+    required one, which cannot be cleared. Any other value replaces the stored one; the caller validates
+    the result as a whole.
+    """
+    merged = {spec.name: stored[spec.name] for spec in method.fields if stored.get(spec.name)}
+    specs = {spec.name: spec for spec in method.fields}
+    for key, value in (values or {}).items():
+        spec = specs.get(key)
+        if spec is None:
+            merged[key] = value  # unknown: left for the validation to name
+        elif value is None:
+            if not spec.required:
+                merged.pop(key, None)
+        elif spec.secret and value in ("", MASK):
+            merged.setdefault(key, "")  # never the mask itself as a secret
+        else:
+            merged[key] = value
     return merged
 
 
