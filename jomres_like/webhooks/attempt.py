@@ -34,7 +34,7 @@ from ..timeutil import iso_utc, utcnow
 from . import authmethods
 from .authmethods import AuthMethod, UnknownAuthMethod, get_method
 from .payloads import build_payload, encode
-from .rows import Snapshot, delivery_and_webhook
+from .rows import DeliveryRow, WebhookRow, delivery_and_webhook
 from .schedule import record_outcome
 from .signing import sign_headers
 from .transport import USER_AGENT, AttemptResult
@@ -78,7 +78,7 @@ def process(claimed: Claimed, method: type[AuthMethod]) -> Answer:
     return Answer(200, {"task": claimed.task_id, **summary})
 
 
-def check(claimed: Claimed, delivery: Snapshot | None, webhook: Snapshot | None) -> Answer | None:
+def check(claimed: Claimed, delivery: DeliveryRow | None, webhook: WebhookRow | None) -> Answer | None:
     """``None`` when the attempt may go ahead; otherwise the answer that ends it (tidying the task)."""
     task, task_id, dev = claimed.task, claimed.task_id, claimed.dev
     if delivery is None or delivery.message_id != task["message_id"]:
@@ -110,7 +110,7 @@ def _answer(status: int, state: str, message: str, task_id: str) -> Answer:
     return Answer(status, {"status": state, "message": message, "task": task_id})
 
 
-def give_up(task, delivery: Snapshot, reason: str) -> None:
+def give_up(task, delivery: DeliveryRow, reason: str) -> None:
     """Record the delivery as failed for ``reason`` and move its task to ``failed/``."""
     now = utcnow()
     db.session.execute(
@@ -125,7 +125,7 @@ def give_up(task, delivery: Snapshot, reason: str) -> None:
     store.move_to_failed(task)
 
 
-def _current_method(method: type[AuthMethod], webhook: Snapshot) -> type[AuthMethod] | None:
+def _current_method(method: type[AuthMethod], webhook: WebhookRow) -> type[AuthMethod] | None:
     """``method``, unless the webhook has changed its auth method since the task was written: then that one
     (``None`` when no method has its name)."""
     if webhook.auth_method == method.name:

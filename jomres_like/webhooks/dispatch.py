@@ -27,7 +27,6 @@ from . import authmethods, rows
 from .health import FAILING_STREAK
 from .payloads import build_payload, new_message_id
 from .resolve import webhooks_for
-from .rows import Snapshot
 
 BUFFER_KEY = "jomres_webhook_buffer"
 
@@ -45,30 +44,32 @@ def processor_name(webhook: Webhook) -> str:
     return authmethods.processor_name(webhook.auth_method or "none", immediate=webhook.mode == "immediate")
 
 
-def _task(delivery: WebhookDelivery, webhook: Webhook, redelivery: bool = False) -> dict[str, Any]:
-    """The task of ``delivery`` (not written yet), under a new task id the delivery now points at."""
-    task = {
+def _task(delivery: Any, webhook: Any, redelivery: bool = False) -> dict[str, Any]:
+    """The task of ``delivery`` (a model or the values of a new delivery; not written yet), new task id."""
+    values = delivery if isinstance(delivery, dict) else {
+        name: getattr(delivery, name, None) for name in ("id", "message_id", "event", "attempts")
+    }
+    return {
         "task_id": store.new_task_id(),
-        # None for a delivery not inserted yet (a dispatch's plain record has no id): found by its task id
-        "delivery_id": getattr(delivery, "id", None),
+        # None for a delivery not inserted yet (a dispatch's values have no id): found by its task id
+        "delivery_id": values.get("id"),
         "webhook_id": webhook.id,
         "processor": processor_name(webhook),
-        "message_id": delivery.message_id,
-        "event": delivery.event,
+        "message_id": values["message_id"],
+        "event": values["event"],
         "mode": webhook.mode,
         "created_at": iso_utc(utcnow()),
-        "attempts_base": delivery.attempts or 0,
+        "attempts_base": values.get("attempts") or 0,
         "redelivery": redelivery,
         "done": False,
     }
-    delivery.task_id = task["task_id"]
-    return task
 
 
 def new_task(delivery: WebhookDelivery, webhook: Webhook, redelivery: bool = False) -> dict[str, Any]:
     """Write the task file of ``delivery`` (atomically) and point the delivery at it; return the task."""
     task = _task(delivery, webhook, redelivery)
     store.write_task(task)
+    delivery.task_id = task["task_id"]
     return task
 
 
@@ -99,8 +100,7 @@ def dispatch_event(event_id: int) -> list[tuple]:
         event = rows.event(connection, event_id)
         if event is None or event.dispatched:
             return []
-        pairs = [(webhook, Snapshot(**_delivery_values(event, webhook)))
-                 for webhook in webhooks_for(event, connection)]
+        pairs = [(webhook, _delivery_values(event, webhook)) for webhook in webhooks_for(event, connection)]
     # a receiver failing again and again, marked down after a timeout, or marked slow is not called for each
     # new event: the sweeper probes it. A slow webhook's deliveries share a few slots of each process, so a
     # self-call for it mostly finds them taken and can only answer "busy"; the sweeper fires as many of its
@@ -112,6 +112,8 @@ def dispatch_event(event_id: int) -> list[tuple]:
         if (webhook.consecutive_failures or 0) >= FAILING_STREAK or webhook.id in marked
     }
     tasks = [_task(delivery, webhook) for webhook, delivery in pairs]
+    for (_webhook, delivery), task in zip(pairs, tasks, strict=True):
+        delivery["task_id"] = task["task_id"]
     written: list[dict] = []
     try:
         store.write_tasks(tasks)  # all or none (a failed write removes its temporaries)
@@ -121,7 +123,7 @@ def dispatch_event(event_id: int) -> list[tuple]:
             if not claimed:
                 raise _AlreadyDispatched
             if pairs:  # one multi-row statement: the writer lock is held for one round trip, not one each
-                connection.execute(_INSERT_DELIVERIES, [vars(delivery) for _webhook, delivery in pairs])
+                connection.execute(_INSERT_DELIVERIES, [delivery for _webhook, delivery in pairs])
     except (_AlreadyDispatched, IntegrityError):  # another worker or node dispatched it first
         _remove(written)
         return []

@@ -7,10 +7,10 @@ from sqlalchemy import Connection, or_
 from ..models import Webhook
 from ..models.webhooks import wants
 from ..services.access import manager_ids
-from .rows import Snapshot, webhooks
+from .rows import EventRow, WebhookRow, webhooks
 
 
-def webhooks_for(event: Snapshot, connection: Connection) -> list[Snapshot]:
+def webhooks_for(event: EventRow, connection: Connection) -> list[WebhookRow]:
     """The enabled webhooks that want ``event``: its property's managers' and every site-wide one.
 
     A ``webhook_test`` event goes only to the webhook it names. Super managers are never assigned to a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -236,9 +237,7 @@ def test_an_event_claimed_meanwhile_by_another_worker_leaves_no_task_files(
     real_event = dispatch.rows.event
 
     def undispatched(connection, event_id):  # the event as our read saw it, before the other worker's claim
-        found = real_event(connection, event_id)
-        found.dispatched = False
-        return found
+        return dataclasses.replace(real_event(connection, event_id), dispatched=False)  # rows are frozen
 
     monkeypatch.setattr(dispatch.rows, "event", undispatched)
     with app.app_context():

@@ -14,7 +14,7 @@ import base64
 import hashlib
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 
 from sqlalchemy import update
@@ -119,23 +119,20 @@ def cached_token(webhook, settings: dict) -> str | None:
 
 def clear_token(webhook) -> None:
     """Forget the cached token."""
-    webhook.token_cache_encrypted = None
-    webhook.token_expires_at = None
-    _save_token(webhook)
+    _save_token(webhook.id, None, None)
 
 
-def _save_token(webhook) -> None:
+def _save_token(webhook_id: int, sealed: str | None, expires_at: datetime | None) -> None:
     """Write the webhook's token cache in the attempt's transaction (committed before its outcome is).
 
-    The webhook an attempt gets is a plain record (:mod:`..rows`) that the session does not track.
+    The webhook an attempt gets is a frozen row (:mod:`..rows`) that the session does not track; a webhook
+    loaded in the session (a test, a manager's page) gets the new values too.
     """
     db.session.execute(
         update(Webhook)
-        .where(Webhook.id == webhook.id)
-        .values(
-            token_cache_encrypted=webhook.token_cache_encrypted, token_expires_at=webhook.token_expires_at
-        )
-        .execution_options(synchronize_session=False)
+        .where(Webhook.id == webhook_id)
+        .values(token_cache_encrypted=sealed, token_expires_at=expires_at)
+        .execution_options(synchronize_session="evaluate")
     )
 
 
@@ -150,11 +147,9 @@ def fetch_token(webhook, settings: dict) -> str:
     except (TypeError, ValueError, OverflowError):
         lifetime = DEFAULT_LIFETIME
     lifetime = max(0, min(lifetime, 365 * 24 * 3600) - EXPIRY_MARGIN)
-    webhook.token_cache_encrypted = crypto.encrypt_json(
-        {"access_token": access_token, "fingerprint": _fingerprint(token_url, settings)}
-    )
-    webhook.token_expires_at = utcnow() + timedelta(seconds=lifetime)
-    _save_token(webhook)
+    fingerprint = _fingerprint(token_url, settings)
+    sealed = crypto.encrypt_json({"access_token": access_token, "fingerprint": fingerprint})
+    _save_token(webhook.id, sealed, utcnow() + timedelta(seconds=lifetime))
     log.info("Received an OAuth token from %s, valid for %s s", token_url, lifetime)
     return access_token
 
