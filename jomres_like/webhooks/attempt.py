@@ -34,10 +34,10 @@ from ..timeutil import iso_utc, utcnow
 from . import authmethods
 from .authmethods import AuthMethod, UnknownAuthMethod, get_method
 from .payloads import build_payload, encode
+from .record import record_outcome
 from .rows import DeliveryRow, WebhookRow, delivery_and_webhook
-from .schedule import record_outcome
 from .signing import sign_headers
-from .transport import USER_AGENT, AttemptResult
+from .transport import USER_AGENT, AttemptResult, FailureKind
 
 __all__ = ["AttemptResult", "deliver", "init_app", "process", "request_parts", "send"]
 
@@ -187,8 +187,7 @@ def deliver(delivery: WebhookDelivery, webhook: Webhook) -> AttemptResult:
 def note_marks(webhook_id: int, result: AttemptResult) -> None:
     """Update the webhook's marks from one attempt's result (timeout: down; slow: slow; quick 2xx: clear)."""
     duration = float(result.duration_ms or 0) / 1000.0
-    timed_out = not result.ok and "timed out" in (result.error or "").lower()
-    if timed_out:
+    if result.kind is FailureKind.TIMEOUT:
         marks.set_marks(webhook_id, slow=True, down=True)
     elif duration > marks.SLOW_AFTER:
         marks.set_marks(webhook_id, slow=True, down=False)

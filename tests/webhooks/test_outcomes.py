@@ -13,7 +13,7 @@ from jomres_like.models import DeliveryAttempt, Webhook, WebhookDelivery
 from jomres_like.services.events import raise_event
 from jomres_like.timeutil import utcnow
 from jomres_like.webhooks import outcomes
-from jomres_like.webhooks.schedule import record_outcome
+from jomres_like.webhooks.record import record_outcome
 from jomres_like.webhooks.transport import AttemptResult
 
 

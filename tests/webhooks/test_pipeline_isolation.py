@@ -16,6 +16,10 @@ from jomres_like.models import WebhookDelivery
 from jomres_like.services.events import raise_event
 from jomres_like.webhooks.attempt import AttemptResult, note_marks
 from jomres_like.webhooks.sweep import PROBES, SLOW_PROBES, due_tasks
+from jomres_like.webhooks.transport import FailureKind
+
+HTTP_STATUS = FailureKind.HTTP_STATUS
+TIMED_OUT = AttemptResult(ok=False, duration_ms=3000, error="Connection timed out", kind=FailureKind.TIMEOUT)
 
 
 @pytest.fixture
@@ -185,14 +189,31 @@ def test_new_tasks_of_a_slow_webhook_are_held_for_the_sweeper(
 def test_a_quick_success_clears_the_marks(app, setup, make_webhook, tasks_dir):
     hook = make_webhook(setup[0])
     with app.app_context():
-        note_marks(hook.id, AttemptResult(ok=False, duration_ms=3000, error="Connection timed out"))
+        note_marks(hook.id, TIMED_OUT)
         assert marks.marked("down") == {hook.id} and marks.marked("slow") == {hook.id}
         note_marks(hook.id, AttemptResult(ok=True, duration_ms=4000, error=""))
         assert marks.marked("down") == set() and marks.marked("slow") == {hook.id}
-        note_marks(hook.id, AttemptResult(ok=False, duration_ms=5, error="HTTP 500"))
+        note_marks(hook.id, AttemptResult(ok=False, duration_ms=5, error="HTTP 500", kind=HTTP_STATUS))
         assert marks.marked("slow") == {hook.id}  # a quick failure proves nothing about speed
         note_marks(hook.id, AttemptResult(ok=True, duration_ms=12, error=""))
         assert marks.marked("down") == set() and marks.marked("slow") == set()
+
+
+def test_an_answer_whose_reason_says_timed_out_does_not_mark_the_webhook_down(
+    app, client, setup, make_webhook, httpserver, tasks_dir
+):
+    """The marks follow the failure's kind (a timeout), not the words of a receiver's reason phrase."""
+    from werkzeug import Response
+
+    hook = make_webhook(setup[0], url=httpserver.url_for("/hook"))
+    answer = Response("busy", status="504 Upstream Timed Out")
+    httpserver.expect_request("/hook").respond_with_response(answer)
+    _raise(app, setup[1])
+    [task_id] = _task_ids(app, hook.id)
+    body = client.get(_url(app, task_id)).json
+    assert body["status"] == "pending" and "Timed Out" in body["error"]
+    with app.app_context():
+        assert marks.marked("down") == set()
 
 
 def test_sweeper_probes_a_down_webhook_a_few_tasks_per_pass(app, setup, make_webhook, tasks_dir):
@@ -200,7 +221,7 @@ def test_sweeper_probes_a_down_webhook_a_few_tasks_per_pass(app, setup, make_web
     healthy = make_webhook(setup[0])
     app.config["JOMRES_SELF_URL"] = "http://127.0.0.1:9"  # the self-calls go nowhere
     with app.app_context():
-        note_marks(dead.id, AttemptResult(ok=False, duration_ms=3000, error="Connection timed out"))
+        note_marks(dead.id, TIMED_OUT)
     _raise(app, setup[1], count=PROBES + 3)
     old = time.time() - 60
     import os
@@ -236,7 +257,7 @@ def test_deleting_or_repointing_a_webhook_forgets_its_marks(app, setup, make_web
 
     gone = make_webhook(setup[0])
     moved = make_webhook(setup[0])
-    timed_out = AttemptResult(ok=False, duration_ms=3000, error="Connection timed out")
+    timed_out = TIMED_OUT
     with app.app_context():
         for hook in (gone, moved):
             note_marks(hook.id, timed_out)

@@ -28,6 +28,7 @@ from ..transport import (
     Answer,
     AnswerTooLarge,
     AttemptResult,
+    FailureKind,
     GuardedSession,
     TransportError,
     exchange,
@@ -48,7 +49,12 @@ ERROR_CODE_CHARS = 100
 
 
 class TokenError(Exception):
-    """No token could be obtained; the message is safe to show and log."""
+    """No token could be obtained; the message is safe to show and log, ``kind`` says why (AUTH by default,
+    the transport's kind when the request itself failed)."""
+
+    def __init__(self, message: str, kind: FailureKind = FailureKind.AUTH):
+        super().__init__(message)
+        self.kind = kind
 
 
 def _fingerprint(token_url: str, settings: dict) -> str:
@@ -86,7 +92,7 @@ class OAuthClientCredentials(AuthMethod):
                     token = fetch_token(webhook, settings)
                 except TokenError as exc:
                     elapsed = int((time.monotonic() - started) * 1000)
-                    return AttemptResult.failure(f"Token request failed: {exc}", elapsed)
+                    return AttemptResult.failure(f"Token request failed: {exc}", elapsed, kind=exc.kind)
             result = post(webhook.url, body, {**headers, "Authorization": f"Bearer {token}"},
                           secrets=[*cls.secret_values(settings), token], session=webhook_session(webhook.id))
             if result.status_code != 401 or round_number == 1:
@@ -174,7 +180,7 @@ def request_token(token_url: str, settings: dict, session: GuardedSession) -> di
     except AnswerTooLarge:
         raise TokenError(f"the token endpoint's answer exceeds {MAX_TOKEN_ANSWER} bytes") from None
     except TransportError as exc:
-        raise TokenError(exc.reason) from None
+        raise TokenError(exc.reason, exc.kind) from None
     return parse_token_answer(answer, secrets=[client_secret, basic])
 
 
