@@ -52,6 +52,9 @@ def configure_extensions(app: Flask) -> None:
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    from .sqlite_writes import init_app as init_sqlite_writes
+
+    init_sqlite_writes(app)  # SQLite: WAL, and writers taking turns through our lock (nothing elsewhere)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )

@@ -128,7 +128,8 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
             log.exception("Dispatch inside the request failed")
             return response
-        threads = int(app.config.get("JOMRES_DISPATCH_THREADS", 0 if app.testing else 2) or 0)
+        configured = app.config.get("JOMRES_DISPATCH_THREADS")
+        threads = int((0 if app.testing else 2) if configured is None else configured)
         if threads > 0:
             response.call_on_close(lambda: hand_off(app, entries, threads))
         else:

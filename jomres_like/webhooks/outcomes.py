@@ -20,8 +20,9 @@ import os
 import threading
 import weakref
 from dataclasses import dataclass, field
+from functools import cache
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import bindparam, insert, update
 
 from ..extensions import db
@@ -73,36 +74,40 @@ class _Group:
     """The outcomes of one app waiting in this process, and whether a leader is writing."""
 
     def __init__(self) -> None:
+        self.transactions = 0  # committed so far (tests and benchmarks read it)
+        self.fresh()
+
+    def fresh(self) -> None:
+        """Nothing queued, nobody writing (a forked child: a parent's leader may have held it at the fork)."""
         self.lock = threading.Lock()
         self.queue: list[Outcome] = []
         self.writing = False
-        self.transactions = 0  # committed so far (tests and benchmarks read it)
 
 
 _groups: weakref.WeakSet[_Group] = weakref.WeakSet()
-_create = threading.Lock()
 _KEY = "jomres_outcomes"
 
 
+def init_app(app: Flask) -> None:
+    """Give the app its group of this process (and a fresh one in every forked child)."""
+    group = app.extensions.setdefault(_KEY, _Group())
+    _groups.add(group)
+    _register_fork_hook()
+
+
 def _group() -> _Group:
-    extensions = current_app.extensions
-    group = extensions.get(_KEY)
-    if group is None:
-        with _create:
-            group = extensions.setdefault(_KEY, _Group())
-            _groups.add(group)
-    return group
+    return current_app.extensions[_KEY]
 
 
 def _after_fork() -> None:
-    """A forked child starts with empty groups: a parent's leader may have held one at the fork."""
     for group in list(_groups):
-        group.lock = threading.Lock()
-        group.queue = []
-        group.writing = False
+        group.fresh()
 
 
-os.register_at_fork(after_in_child=_after_fork)
+@cache
+def _register_fork_hook() -> None:
+    """Register :func:`_after_fork` once per process (the first app set up asks)."""
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def transactions() -> int:
