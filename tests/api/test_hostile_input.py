@@ -291,3 +291,15 @@ def test_a_client_id_with_a_nul_is_an_unknown_client(site, how):
     response = site.client.post(API + "/oauth/token", data=data, headers=headers)
     assert response.status_code == 401
     assert _error(response)["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize("header", ["Authorization", "X-JOMRES-NO-ENVELOPE", "X-Request-ID"])
+@pytest.mark.parametrize("value", ["Bearer a\x00b", "\x00", "\xed\xa0\x80", "Bearer " + "\x7f" * 600])
+def test_hostile_header_values_are_no_5xx(site, header, value):
+    """Header values with a NUL or bytes that are not UTF-8 (read as latin-1): a 401 or an answer, no 5xx."""
+    headers = site.headers("properties_get")
+    headers[header] = value
+    response = site.client.get(f"{API}/properties/{OWN}", headers=headers)
+    assert response.status_code in (200, 401), response.get_data(as_text=True)[:300]
+    if response.status_code == 401:
+        _error(response)
