@@ -7,7 +7,7 @@ from flask import current_app, request
 from .. import PRODUCT, __version__
 from ..errors import json_error
 from ..extensions import limiter
-from ..oauth.server import authorization, oauth_response, unreadable_client_credentials
+from ..oauth.server import authorization, oauth_response
 from . import schemas
 from .common import commit, envelope, errors_doc, make_blueprint
 
@@ -50,14 +50,6 @@ TOKEN_REF_FORM = {
     },
 }
 CLIENT_AUTH = [{"basicAuth": []}, {}]
-
-
-@bp.before_request
-def _readable_credentials():
-    """Credentials Authlib cannot decode are an unknown client (401), never an error of ours."""
-    if request.method == "POST":
-        return unreadable_client_credentials()
-    return None
 
 
 def _rate_limit() -> str:

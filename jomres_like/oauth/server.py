@@ -6,8 +6,6 @@ Built on Authlib: :data:`authorization` issues, revokes and introspects tokens. 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import time
 
@@ -25,8 +23,8 @@ from ..extensions import db
 from ..logs import get_logger
 from ..models import OAuthClient, OAuthToken
 from ..models.oauth import token_digest
-from ..services.validation import text_problem
 from ..timeutil import utcnow
+from . import credentials
 from .bearer import MAX_TOKEN_LENGTH, REALM
 from .keys import can_have_keys
 
@@ -36,8 +34,8 @@ log = get_logger("API")
 
 def query_client(client_id: str) -> OAuthClient | None:
     """The app key with this ``client_id``, if any."""
-    if not client_id or len(client_id) > 64 or text_problem(client_id):
-        return None  # no key has such an id (and a NUL would be a database error on PostgreSQL)
+    if not client_id or len(client_id) > 64:
+        return None
     return db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
 
 
@@ -147,34 +145,14 @@ authorization = AuthorizationServer(query_client=query_client, save_token=save_t
 authorization.register_grant(ClientCredentialsGrant)
 authorization.register_endpoint(RevocationEndpoint)
 authorization.register_endpoint(IntrospectionEndpoint)
+authorization.register_client_auth_method("client_secret_basic", credentials.client_secret_basic)
+authorization.register_client_auth_method("client_secret_post", credentials.client_secret_post)
 
 
 def init_app(app: Flask) -> None:
     """Bind the authorization server to ``app`` with the configured token lifetime."""
     authorization.init_app(app)
     authorization.register_token_generator("default", BearerTokenGenerator(_token_value, None, _lifetime))
-
-
-def unreadable_client_credentials():
-    """An ``invalid_client`` answer when the HTTP Basic credentials are base64 of bytes that are not UTF-8
-    (Authlib cannot decode them); ``None`` otherwise."""
-    parts = request.headers.get("Authorization", "").split(None, 1)
-    if len(parts) != 2 or parts[0].lower() != "basic":
-        return None
-    try:
-        base64.b64decode(parts[1]).decode("utf-8")
-    except binascii.Error:
-        return None  # Authlib reads these as no credentials
-    except UnicodeDecodeError:
-        from ..errors import json_error
-
-        description = "The client credentials are not UTF-8 text."
-        log.info("OAuth %s refused: %s", request.path, "invalid_client")
-        headers = {"WWW-Authenticate": f'Basic realm="{REALM}"', "Cache-Control": "no-store",
-                   "Pragma": "no-cache"}
-        return json_error(401, description, headers=headers, error="invalid_client",
-                          error_description=description)
-    return None
 
 
 def oauth_response(response):

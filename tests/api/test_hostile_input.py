@@ -268,29 +268,46 @@ def test_hostile_path_segments_are_404(site, template, segment):
     _error(response)
 
 
+def _unknown_client(site, path: str, data: dict, headers: dict):
+    """The answer to a client id no key has, sent the same way."""
+    if headers:
+        headers = basic("no-such-client", "not-the-secret")
+    else:
+        data = {**data, "client_id": "no-such-client", "client_secret": "not-the-secret"}
+    return site.client.post(path, data=data, headers=headers)
+
+
+def _same_answer(response, unknown) -> None:
+    assert response.status_code == unknown.status_code == 401, response.get_data(as_text=True)[:300]
+    assert _error(response)["error"] == "invalid_client"
+    assert response.get_data() == unknown.get_data()  # nothing tells these from any unknown client
+    assert response.headers["WWW-Authenticate"] == unknown.headers["WWW-Authenticate"]
+
+
 @pytest.mark.parametrize("endpoint", ["/oauth/token", "/oauth/revoke", "/oauth/introspect", "/"])
 def test_basic_credentials_that_are_not_utf8_are_an_unknown_client(site, endpoint):
-    """Base64 of bytes that are not UTF-8 in ``Authorization: Basic``: 401 invalid_client, not a 500."""
+    """Base64 of bytes that are not UTF-8 in ``Authorization: Basic``: answered as an unknown client (401)."""
     raw = base64.b64encode(b"\xed\xa0\x80:secret").decode()
     data = {"grant_type": "client_credentials", "token": "x"}
-    response = site.client.post(API + endpoint, data=data, headers={"Authorization": f"Basic {raw}"})
-    assert response.status_code == 401
-    assert _error(response)["error"] == "invalid_client"
+    headers = {"Authorization": f"Basic {raw}"}
+    response = site.client.post(API + endpoint, data=data, headers=headers)
+    _same_answer(response, _unknown_client(site, API + endpoint, data, headers))
 
 
+@pytest.mark.parametrize("endpoint", ["/oauth/token", "/oauth/revoke", "/oauth/introspect", "/"])
 @pytest.mark.parametrize("how", ["form", "basic"])
-def test_a_client_id_with_a_nul_is_an_unknown_client(site, how):
-    """A NUL in ``client_id`` (form field or Basic credentials): 401 invalid_client on every database."""
+def test_a_client_id_with_a_nul_is_an_unknown_client(site, how, endpoint):
+    """A NUL in ``client_id`` (form field or Basic credentials): an unknown client, on every database."""
     client_id, secret = site.key
-    data = {"grant_type": "client_credentials"}
+    data = {"grant_type": "client_credentials", "token": "x"}
     if how == "form":
         data.update(client_id=client_id + "\x00", client_secret=secret)
         headers = {}
     else:
         headers = basic(client_id + "\x00", secret)
-    response = site.client.post(API + "/oauth/token", data=data, headers=headers)
-    assert response.status_code == 401
-    assert _error(response)["error"] == "invalid_client"
+    response = site.client.post(API + endpoint, data=data, headers=headers)
+    _same_answer(response, _unknown_client(site, API + endpoint, {k: v for k, v in data.items()
+                                                                  if not k.startswith("client_")}, headers))
 
 
 @pytest.mark.parametrize("header", ["Authorization", "X-JOMRES-NO-ENVELOPE", "X-Request-ID"])
