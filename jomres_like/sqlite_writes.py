@@ -50,7 +50,7 @@ class WriterLock:
 
     def __init__(self, database: str):
         self.path = f"{database}-writer.lock"
-        self.local = threading.local()
+        self.fds: dict[int, int] = {}  # thread id -> that thread's descriptor of the lock file
         self.guard = threading.Lock()
         self.queue = threading.Lock()  # this process's threads waiting for the file lock
         self.owner: int | None = None
@@ -59,9 +59,10 @@ class WriterLock:
         self.held: dict[int, WriterLock] = {}  # id of a DBAPI connection -> this lock, which it holds
 
     def _fd(self) -> int:
-        fd = getattr(self.local, "fd", None)
+        me = threading.get_ident()
+        fd = self.fds.get(me)
         if fd is None:  # a forked child gets new locks (_after_fork): no descriptor is shared with the parent
-            fd = self.local.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = self.fds[me] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         return fd
 
     def acquire(self, wait: float = WAIT) -> bool:

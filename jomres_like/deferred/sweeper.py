@@ -18,7 +18,6 @@ from __future__ import annotations
 import fcntl
 import os
 import random
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +27,7 @@ from flask import Flask
 
 from ..extensions import db
 from ..logs import get_logger
-from . import marks, registry, selfcall, store
+from . import marks, registry, selfcall, store, threads
 from .registry import Pending, SweepFound, SweepHook, SweepPass
 
 log = get_logger("DeferredTasks")
@@ -46,9 +45,6 @@ _DONE = {"done": True}
 MAX_SEEN = 100_000
 #: task id -> the trouble last logged for its file, so that a file failing every pass is logged once
 _troubled: dict[str, str] = {}
-_thread_lock = threading.Lock()
-_thread: threading.Thread | None = None
-_thread_pid: int | None = None
 
 
 def _lock_path() -> Path:
@@ -231,17 +227,6 @@ def _loop(app: Flask, interval: float) -> None:
 
 def ensure_started(app: Flask) -> None:
     """Start this process's sweeper thread once (after a fork, again); no-op when disabled."""
-    global _thread, _thread_pid
     interval = float(app.config.get("JOMRES_SWEEP_SECONDS") or 0)
-    if interval <= 0:
-        return
-    pid = os.getpid()
-    if _thread is not None and _thread_pid == pid and _thread.is_alive():
-        return
-    with _thread_lock:
-        if _thread is not None and _thread_pid == pid and _thread.is_alive():
-            return
-        _thread = threading.Thread(target=_loop, args=(app, interval), name="jomres-sweeper", daemon=True)
-        _thread_pid = pid
-        _thread.start()
-    log.debug("Sweeper started every %ss", interval)
+    if interval > 0 and threads.start_once("jomres-sweeper", _loop, (app, interval)):
+        log.debug("Sweeper started every %ss", interval)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 from flask import Flask, current_app
@@ -65,7 +65,8 @@ class Outcome:
     attempt: dict
     delivery: dict
     health: dict | None = None
-    done: threading.Event = field(default_factory=threading.Event)
+    #: set under the group's condition: written (or failed), or made the next leader
+    done: bool = False
     lead: bool = False
     error: BaseException | None = None
 
@@ -79,7 +80,7 @@ class _Group:
 
     def fresh(self) -> None:
         """Nothing queued, nobody writing (a forked child: a parent's leader may have held it at the fork)."""
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()  # its waiters: the threads whose outcomes are queued or written
         self.queue: list[Outcome] = []
         self.writing = False
 
@@ -126,12 +127,13 @@ def record(outcome: Outcome) -> None:
         group.queue.append(outcome)
         lead = not group.writing
         group.writing = True
-    if not lead and not outcome.done.wait(WAIT):
+    if not lead:
         with group.lock:
-            if outcome in group.queue and not outcome.lead:
-                group.queue.remove(outcome)
-                raise OutcomeNotRecorded("timed out waiting for the outcome to be written")
-        outcome.done.wait()  # taken by a leader or made one meanwhile: that ends soon
+            if not group.lock.wait_for(lambda: outcome.done, WAIT):
+                if outcome in group.queue and not outcome.lead:
+                    group.queue.remove(outcome)
+                    raise OutcomeNotRecorded("timed out waiting for the outcome to be written")
+                group.lock.wait_for(lambda: outcome.done)  # taken by a leader or made one: that ends soon
     if lead or outcome.lead:
         _lead(group)
     if outcome.error is not None:
@@ -153,11 +155,12 @@ def _lead(group: _Group) -> None:
             if group.queue:
                 first = group.queue[0]
                 first.lead = True
-                first.done.set()
+                first.done = True
             else:
                 group.writing = False
-        for outcome in batch:
-            outcome.done.set()
+            for outcome in batch:
+                outcome.done = True
+            group.lock.notify_all()
 
 
 def _write(batch: list[Outcome]) -> None:
