@@ -346,10 +346,13 @@ def test_no_secret_reaches_the_logs(app, client, setup, make_webhook, httpserver
     assert "s3cr3t-pass-word" not in logs and hook.plain_secret not in logs
 
 
+@pytest.mark.mechanism
 def test_an_attempt_reads_its_delivery_and_webhook_in_one_statement_outside_its_session(
     app, client, setup, make_webhook, httpserver, raise_one, monkeypatch
 ):
-    """One SELECT of the delivery with its webhook, on a connection of its own: the attempt's session has no
+    """Mechanism (plain rows: one SELECT per attempt, no session transaction around the send).
+
+    One SELECT of the delivery with its webhook, on a connection of its own: the attempt's session has no
     transaction while the receiver is called, nor when the outcome joins the group write."""
     from sqlalchemy import event as sa_event
 

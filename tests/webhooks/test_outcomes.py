@@ -117,7 +117,9 @@ def _transactions(app) -> int:
         return outcomes.transactions()
 
 
+@pytest.mark.mechanism
 def test_outcomes_queued_during_a_write_share_the_next_transaction(app, deliveries, monkeypatch):
+    """Mechanism (group commit: successes queued meanwhile share one transaction)."""
     held = HeldWrites(monkeypatch)
     before = _transactions(app)
     errors: list = []

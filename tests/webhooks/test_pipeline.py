@@ -70,8 +70,11 @@ def test_committed_event_reaches_managers_and_site_wide_webhooks_only(app, world
         assert event.dispatched is True
 
 
+@pytest.mark.mechanism
 def test_an_events_deliveries_are_inserted_in_one_statement(app, world, make_webhook):
-    """The writer lock is held across the insert: one statement for all the event's webhooks, not one each."""
+    """Mechanism (the dispatch's short transaction: one multi-row INSERT).
+
+    The writer lock is held across the insert: one statement for all the event's webhooks, not one each."""
     from sqlalchemy import event as sa_event
 
     hooks = [make_webhook(world["manager"]) for _ in range(3)] + [make_webhook(None)]
