@@ -32,8 +32,7 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 WAIT = 30.0
 #: the head waiter's first pause between tries, doubled up to MAX_POLL: every transaction on the path from a
 #: booking change to its webhook's arrival waits here, so a pause is time lost after the lock went free
-#: (with 0.5 to 2 ms, the benchmark's lag p95 at 50 events/s was higher in 5 of 6 alternating runs, up to
-#: 4 times; the faster polling cost no measurable throughput)
+#: (BENCHMARKS.md compares slower polling)
 POLL = 0.0002
 MAX_POLL = 0.0005
 

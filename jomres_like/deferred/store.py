@@ -151,11 +151,10 @@ def sync_files(fds: list[int]) -> None:
 
     One file is synced with ``fsync``. Several, with ``JOMRES_TASK_SYNC`` at ``filesystem`` (the default),
     with one ``syncfs`` of their file system where the system has it: one flush of the disk for an event's
-    tasks instead of one per task file, which made the pipeline benchmark's deliveries 5-8 % cheaper in CPU
-    (BENCHMARKS.md, "Pipeline", ninth round). It also writes out whatever else on that file system is
-    waiting to be written: where the task folder shares a disk with heavy writers, ``JOMRES_TASK_SYNC=file``
-    syncs each file instead. A failed ``syncfs`` falls back to an ``fsync`` of each file, which then says
-    whether these files are safe.
+    tasks instead of one per task file (gain: see BENCHMARKS.md). It also writes out whatever else on that
+    file system is waiting to be written: where the task folder shares a disk with heavy writers,
+    ``JOMRES_TASK_SYNC=file`` syncs each file instead. A failed ``syncfs`` falls back to an ``fsync`` of each
+    file, which then says whether these files are safe.
     """
     batch = len(fds) > 1 and current_app.config.get("JOMRES_TASK_SYNC", "filesystem") == "filesystem"
     if batch and _syncfs is not None and _syncfs(fds[0]) == 0:
