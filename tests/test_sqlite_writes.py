@@ -103,3 +103,20 @@ def test_a_forked_child_waits_for_the_parent_and_then_writes(engine, tmp_path):
     os.waitpid(pid, 0)
     lock.release()
     assert result.read_text() == "True True"
+
+
+def test_an_engine_the_app_did_not_set_up_is_left_alone(tmp_path):
+    """Importing the package changes no engine: only ``setup_engine`` (the app's init_app) adds the lock."""
+    import jomres_like.extensions  # noqa: F401 - what importing the app's modules used to do to every engine
+
+    other = create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        with other.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+            connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+        assert sqlite_writes.lock_of(other) is None
+        assert not getattr(other.dialect.do_commit, "jomres_releasing", False)
+        with other.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal"
+    finally:
+        other.dispose()
