@@ -1,8 +1,8 @@
 """The watcher's dispatch: events to deliveries, task files and self-calls (SPEC section 7, steps 2 and 5).
 
-Entries are buffered on the session while a transaction runs (``("event", id)`` for a raised event,
-``("task", task_id, mode, old_task_id)`` for a test event or a redelivery whose task file is already
-written) and started only after the commit, by :func:`run_entries`. A rollback drops them.
+Entries are buffered on the session while a transaction runs (an :class:`EventEntry` for a raised event, a
+:class:`TaskEntry` for a test event or a redelivery whose task file is already written) and started only
+after the commit, by :func:`run_entries`. A rollback drops them.
 
 For one event, :func:`dispatch_event` claims the outbox row (``UPDATE ... WHERE dispatched = false``, so
 two workers or two nodes never dispatch it twice), creates one delivery per wanted webhook, writes the task
@@ -12,7 +12,7 @@ then fires the self-calls; immediate-mode webhooks are delivered right there ins
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +33,38 @@ BUFFER_KEY = "jomres_webhook_buffer"
 log = get_logger("Core")
 
 
-def buffer_entry(entry: tuple) -> None:
+class EventEntry(NamedTuple):
+    """A committed event to dispatch (``kind`` is ``"event"``)."""
+
+    kind: str
+    event_id: int
+
+    @classmethod
+    def of(cls, event_id: int) -> EventEntry:
+        """The entry of event ``event_id``."""
+        return cls("event", event_id)
+
+
+class TaskEntry(NamedTuple):
+    """A written task to start (``kind`` is ``"task"``): a self-call (``deferred``), inline (``immediate``);
+    ``old_task_id`` is the task file it replaces; ``start`` off leaves it to the sweeper's probes."""
+
+    kind: str
+    task_id: str
+    mode: str
+    old_task_id: str | None = None
+    start: bool = True
+
+    @classmethod
+    def of(cls, task_id: str, mode: str, old_task_id: str | None = None, start: bool = True) -> TaskEntry:
+        """The entry of task ``task_id``."""
+        return cls("task", task_id, mode, old_task_id, start)
+
+
+Entry = EventEntry | TaskEntry
+
+
+def buffer_entry(entry: Entry) -> None:
     """Queue ``entry`` on the current transaction; it is started after the commit, dropped on rollback."""
     db.session().info.setdefault(BUFFER_KEY, []).append(entry)
 
@@ -88,7 +119,7 @@ def _delivery_values(event, webhook) -> dict[str, Any]:
     }
 
 
-def dispatch_event(event_id: int) -> list[tuple]:
+def dispatch_event(event_id: int) -> list[TaskEntry]:
     """Create the deliveries and task files of one committed event; return the ``task`` entries to start.
 
     The task files are written (synced together) before the short transaction that claims the event and
@@ -131,8 +162,7 @@ def dispatch_event(event_id: int) -> list[tuple]:
         _remove(written)
         raise
     return [
-        ("task", task["task_id"], "held" if task["webhook_id"] in held else task["mode"], None)
-        for task in tasks
+        TaskEntry.of(task["task_id"], task["mode"], start=task["webhook_id"] not in held) for task in tasks
     ]
 
 
@@ -157,8 +187,6 @@ def _remove(tasks: list[dict]) -> None:
 
 def start_task(task_id: str, mode: str) -> None:
     """Start a written task: fire the self-call (deferred) or deliver it now (immediate, 07310)."""
-    if mode == "held":
-        return
     if mode == "immediate":
         from ..deferred.runner import run_task
 
@@ -167,7 +195,7 @@ def start_task(task_id: str, mode: str) -> None:
         selfcall.fire(task_id)
 
 
-def run_entries(entries: list[tuple]) -> None:
+def run_entries(entries: list[Entry]) -> None:
     """Start what a committed transaction buffered; log failures and carry on (the sweeper catches up)."""
     seen: set = set()
     for entry in entries:
@@ -176,13 +204,15 @@ def run_entries(entries: list[tuple]) -> None:
         seen.add(entry)
         try:
             if entry[0] == "event":
-                tasks = dispatch_event(entry[1])
+                tasks = dispatch_event(EventEntry(*entry).event_id)
             else:
-                tasks = [entry]
-                if entry[3] and entry[3] != entry[1]:
-                    store.delete_task(entry[3])
-            for _kind, task_id, mode, _old in tasks:
-                start_task(task_id, mode)
+                task = TaskEntry(*entry)
+                tasks = [task]
+                if task.old_task_id and task.old_task_id != task.task_id:
+                    store.delete_task(task.old_task_id)
+            for task in tasks:
+                if task.start:
+                    start_task(task.task_id, task.mode)
         except Exception:  # noqa: BLE001 - never into the request; the outbox sweep catches up
             db.session.rollback()
             log.exception("Dispatch of %s failed; the sweeper will retry it", entry[:2])
@@ -190,7 +220,7 @@ def run_entries(entries: list[tuple]) -> None:
 
 def dispatch_events(event_ids: list[int]) -> None:
     """Dispatch these committed events here (another worker handed them over); log failures."""
-    run_entries([("event", event_id) for event_id in event_ids])
+    run_entries([EventEntry.of(event_id) for event_id in event_ids])
 
 
 def send_test_event(webhook: Webhook) -> WebhookDelivery:
@@ -209,7 +239,7 @@ def send_test_event(webhook: Webhook) -> WebhookDelivery:
     db.session.add(delivery)
     db.session.flush()
     task = new_task(delivery, webhook)
-    buffer_entry(("task", task["task_id"], webhook.mode, None))
+    buffer_entry(TaskEntry.of(task["task_id"], webhook.mode))
     return delivery
 
 
@@ -222,5 +252,5 @@ def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
     delivery.completed_at = None
     task = new_task(delivery, webhook, redelivery=True)
     db.session.flush()
-    buffer_entry(("task", task["task_id"], webhook.mode, old_task_id))
+    buffer_entry(TaskEntry.of(task["task_id"], webhook.mode, old_task_id))
     return delivery

@@ -22,7 +22,7 @@ from ..deferred import selfcall
 from ..extensions import db
 from ..logs import get_logger
 from ..models import Webhook
-from .dispatch import BUFFER_KEY, run_entries
+from .dispatch import BUFFER_KEY, EventEntry, run_entries
 from .handoff import idle, submit
 
 OUTBOX_KEY = "jomres_webhook_outbox"
@@ -34,7 +34,7 @@ def on_event_raised(sender, event=None, **_kwargs) -> None:
     """Buffer a raised event on the current transaction."""
     if event is None or event.id is None:
         return
-    db.session().info.setdefault(BUFFER_KEY, []).append(("event", event.id))
+    db.session().info.setdefault(BUFFER_KEY, []).append(EventEntry.of(event.id))
     log.info("Webhook notification set %s", event.event)
 
 

@@ -22,7 +22,7 @@ from ..logs import get_logger
 from ..models import Webhook, WebhookDelivery, WebhookEvent
 from ..services.site import development_mode
 from ..timeutil import iso_utc, utcnow
-from .dispatch import dispatch_event, run_entries
+from .dispatch import EventEntry, dispatch_event, run_entries
 from .health import FAILING_STREAK
 
 log = get_logger("DeferredTasks")
@@ -75,12 +75,12 @@ def sweep_outbox(limit: int = BATCH, start: bool = True) -> tuple[int, list[str]
         return 0, []
     log.info("Sweeper dispatching %s undispatched event(s)", len(ids))
     if start:
-        run_entries([("event", event_id) for event_id in ids])
+        run_entries([EventEntry.of(event_id) for event_id in ids])
         return len(ids), []
     written: list[str] = []
     for event_id in ids:
         try:
-            written += [entry[1] for entry in dispatch_event(event_id)]
+            written += [entry.task_id for entry in dispatch_event(event_id)]
         except Exception:  # noqa: BLE001 - one bad event must not stop the others
             db.session.rollback()
             log.exception("Sweeper could not dispatch event %s", event_id)
