@@ -1,4 +1,5 @@
-"""Every page of every role fits the screen at 1280 and 390 px and shows a readable "Log out".
+"""Every page of every role fits the screen at 1280 and 390 px, shows a readable "Log out", and loads nothing
+from any host but 127.0.0.1.
 
 The pages come from the app's URL map: every GET endpoint that answers with a page (not the static files, the
 JSON API or ``/background_process``). Ids are filled in from the links of the pages already seen, or from the
@@ -35,6 +36,8 @@ ROLES = {
     "super": ("super", "super", {"authenticated", "manager"}),
     "admin": ("admin", "admin", {"authenticated", "administrator"}),
 }
+#: where a page may load anything from: this site and its receiver (127.0.0.1), and inline data
+LOCAL = ("http://127.0.0.1:", "data:", "blob:")
 LONG_URL_TAIL = "?" + "&".join(f"parameter{n}=a-rather-long-value-without-spaces-{n:04d}" for n in range(6))
 
 #: the contrast ratio (WCAG 2) of an element's text against the first opaque background behind it, and the
@@ -150,6 +153,8 @@ def visit_role(browser, site, adapter, role: str, shoot, ids: dict) -> tuple[lis
     context, page = _new_page(browser, site)
     seen: list[str] = []
     problems: list[str] = []
+    outside: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(LOCAL) else outside.append(request.url))
     try:
         if username:
             log_in(page, username, password)
@@ -170,6 +175,7 @@ def visit_role(browser, site, adapter, role: str, shoot, ids: dict) -> tuple[lis
                 break
         _check(page, role, "not-found", "/no-such-page", shoot, problems)
         problems.extend(f"{role}: no page found for {endpoint}" for endpoint in todo)
+        problems.extend(f"{role}: a request to {url}" for url in sorted(set(outside)))
     finally:
         context.close()
     return seen, problems
