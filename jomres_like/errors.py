@@ -28,8 +28,33 @@ def json_error(status: int, message: str, headers: dict | None = None, **extra):
     return response
 
 
+#: status -> (title, message) of the pages for people, in the product's words rather than Werkzeug's
+PAGE_WORDS = {
+    400: ("Cannot read that request", "Something in the address or the form was not understood. Go back and "
+          "try again."),
+    403: ("Not for your account", "Your account may not open this page. If you need it, ask the site "
+          "administrator for access."),
+    404: ("Page not found", "There is nothing at this address: the link may be mistyped, or what it pointed "
+          "to was deleted."),
+    405: ("Not like that", "This page cannot be used that way; open it from the menu instead."),
+    413: ("Too much at once", "What you sent is larger than this site accepts."),
+    429: ("Too many tries", "Please wait a minute before trying again."),
+    500: ("Something went wrong", "Something went wrong on our side; it has been logged. Please try again in "
+          "a moment."),
+}
+
+
 def _page(status: int, title: str, message: str):
     return render_template("errors.html", status=status, title=title, message=message), status
+
+
+def _words(error: HTTPException) -> tuple[str, str]:
+    """The page's title and message: a view's own description (``abort(403, "...")``) wins over ours."""
+    status = error.code or 500
+    title, message = PAGE_WORDS.get(status, (error.name, error.description or ""))
+    if error.description and error.description != type(error).description:
+        message = error.description
+    return title, message
 
 
 def init_app(app: Flask) -> None:
@@ -60,7 +85,7 @@ def init_app(app: Flask) -> None:
                 response.headers["Allow"] = error.get_response().headers["Allow"]
             return response
         response = error.get_response()
-        body, _ = _page(status, error.name, error.description or "")
+        body, _ = _page(status, *_words(error))
         response.set_data(body)
         response.content_type = "text/html; charset=utf-8"
         return response
@@ -73,4 +98,4 @@ def init_app(app: Flask) -> None:
         wrapped = InternalServerError()
         if wants_json():
             return json_error(500, "Internal server error.")
-        return _page(500, wrapped.name, "Something went wrong on our side; it has been logged.")
+        return _page(500, *_words(wrapped))

@@ -62,6 +62,12 @@ class LogLine:
     request_id: str
     url: str
     rerun_url: str | None = None
+    task_id: str | None = None  # the deferred task whose ``background_process`` URL the line names
+
+    @property
+    def short_stamp(self) -> str:
+        """The time to the millisecond with the month and day (``11-22 04:45:38.123``), or ``""``."""
+        return "" if self.stamp == _NEWEST else f"{self.stamp[5:10]} {self.stamp[11:23]}"
 
 
 def log_files(log_dir: str | Path) -> dict[str, list[Path]]:
@@ -178,6 +184,26 @@ def rerun_target(url: str, self_url: str) -> tuple[str, str] | None:
     return match[1], f"{root}/background_process?{query}"
 
 
+def offer_reruns(lines: list[LogLine], self_url: str) -> None:
+    """Give one line per task of the page a "Re-run": the one whose message names the URL (the line that
+    sent it), else the newest; every line of a signed task gets its ``task_id``. Forged calls get none."""
+    chosen: dict[str, tuple[LogLine, str, bool]] = {}
+    for line in lines:
+        in_message = _BACKGROUND_URL.search(line.message)
+        found = in_message or _BACKGROUND_URL.search(line.url)
+        if not found or not trigger.verify(found[1], found[2]):
+            continue
+        target = rerun_target(found.group(0), self_url)
+        if target is None:
+            continue
+        line.task_id = target[0]
+        best = chosen.get(target[0])
+        if best is None or (in_message and not best[2]):
+            chosen[target[0]] = (line, target[1], bool(in_message))
+    for line, url, _sent in chosen.values():
+        line.rerun_url = url
+
+
 # -- forms ------------------------------------------------------------------------------------------------
 class LogSearchForm(PlainForm):
     """The viewer's filters, from the query string (a GET form changes nothing: it carries no CSRF token)."""
@@ -208,13 +234,10 @@ def logs():
                                files=files, can_rerun=can_rerun), 400
     page = form.page.data or 1
     lines, has_next = search(log_dir, form.channel.data or None, (form.q.data or "").strip(), page)
-    self_url = current_app.config["JOMRES_SELF_URL"]
     for line in lines:
         line.message = scrub(line.message)
-        found = _BACKGROUND_URL.search(line.message) or _BACKGROUND_URL.search(line.url)
-        if found and can_rerun and trigger.verify(found[1], found[2]):  # a forged call's URL gets none
-            target = rerun_target(found.group(0), self_url)
-            line.rerun_url = target[1] if target else None
+    if can_rerun:
+        offer_reruns(lines, current_app.config["JOMRES_SELF_URL"])
     args = {key: value for key, value in (("channel", form.channel.data), ("q", form.q.data)) if value}
     return render_template("admin/logs/index.html", form=form, lines=lines, page=page, has_next=has_next,
                            files=files, can_rerun=can_rerun, args=args)

@@ -1,6 +1,8 @@
 """The webhook form, with one auth sub-form per registered method built from the method's field schema.
 
-Without JavaScript every method's fieldset is rendered; the one named by the ``auth_method`` select is used.
+Without JavaScript every method's fieldset is rendered; only the one named by the ``auth_method`` select is
+validated and used (``static/js/webhook_form.js`` shows that one alone). Events come grouped by resource, each
+group with an "all" box that stands for every event of the group.
 Secret fields are password inputs that are never filled in; left blank on edit they keep the stored value.
 The form parses and types the input; :mod:`jomres_like.webhooks.service` owns the rules.
 """
@@ -36,11 +38,51 @@ MODE_CHOICES = [
 ]
 
 
+#: (group key, label, event name prefixes), most specific prefix first; the rest go to "other"
+EVENT_GROUPS = (
+    ("booking_notes", "Booking notes", ("booking_note_",)),
+    ("bookings", "Bookings", ("booking_", "guest_checked", "deposit_")),
+    ("blackbookings", "Black bookings", ("blackbooking_",)),
+    ("guests", "Guests", ("guest_",)),
+    ("invoices", "Invoices", ("invoice_",)),
+    ("tariffs", "Tariffs", ("tariff",)),
+    ("rooms", "Rooms", ("room",)),
+    ("properties", "Properties", ("property_",)),
+    ("webhooks", "Webhooks and deliveries", ("webhook_", "delivery_")),
+)
+OTHER_GROUP = ("other", "Other events")
+
+
+def events_by_group() -> list[tuple[str, str, list[str]]]:
+    """The catalogue's events by resource: ``[(key, label, [event names])]``, empty groups left out."""
+    found: dict[str, list[str]] = {}
+    for name in signals.CATALOGUE:
+        key = next((key for key, _label, prefixes in EVENT_GROUPS if name.startswith(prefixes)),
+                   OTHER_GROUP[0])
+        found.setdefault(key, []).append(name)
+    labels = [(key, label) for key, label, _prefixes in EVENT_GROUPS] + [OTHER_GROUP]
+    return [(key, label, found[key]) for key, label in labels if key in found]
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A multiple choice shown as checkboxes, so it works without JavaScript."""
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class AuthSettingsField(FormField):
+    """One auth method's settings, validated only when that method is the chosen one."""
+
+    def __init__(self, form_class: type[Form], method_name: str = "", **kwargs: Any):
+        super().__init__(form_class, **kwargs)
+        self.method_name = method_name
+
+    def validate(self, form, extra_validators=()) -> bool:
+        """Validate the sub-form if its method is chosen; another method's input is ignored."""
+        if form.auth_method.data != self.method_name:
+            return True
+        return super().validate(form, extra_validators)
 
 
 class WebhookFormBase(BaseForm):
@@ -51,6 +93,9 @@ class WebhookFormBase(BaseForm):
     auth_method = SelectField("Authentication", default="none")
     events = MultiCheckboxField("Events (none ticked: every event)", choices=[
         SelectChoice(name, f"{name}: {event.description}") for name, event in signals.CATALOGUE.items()
+    ], validate_choice=True)
+    event_groups = MultiCheckboxField("All events of a group", choices=[
+        SelectChoice(key, f"All {label.lower()}") for key, label, _names in events_by_group()
     ], validate_choice=True)
     enabled = BooleanField("Enabled", default=True)
     mode = RadioField("Processing mode", choices=MODE_CHOICES, default="deferred")
@@ -72,12 +117,29 @@ class WebhookFormBase(BaseForm):
             "description": (self.description.data or "").strip(),
             "auth_method": method,
             "auth_settings": settings,
-            "events": list(self.events.data or []),
+            "events": self.chosen_events(),
             "enabled": bool(self.enabled.data),
             "mode": self.mode.data,
             "include_record": bool(self.include_record.data),
             "wait_for_confirmation": bool(self.wait_for_confirmation.data),
         }
+
+    def chosen_events(self) -> list[str]:
+        """The events ticked one by one plus those of every group whose "all" box is ticked, in catalogue
+        order."""
+        wanted = set(self.events.data or [])
+        groups = set(self.event_groups.data or [])
+        for key, _label, names in events_by_group():
+            if key in groups:
+                wanted.update(names)
+        return [name for name in signals.CATALOGUE if name in wanted]
+
+    def grouped_events(self) -> list[tuple[str, Field, list[Field]]]:
+        """For the template: each group's label, its "all" box and the boxes of its events."""
+        options = {option.data: option for option in self.events}
+        alls = {option.data: option for option in self.event_groups}
+        return [(label, alls[key], [options[name] for name in names if name in options])
+                for key, label, names in events_by_group() if key in alls]
 
     def attach_errors(self, error: ServiceError) -> None:
         """Show a service error on the matching fields (``auth_settings.x`` on the chosen sub-form)."""
@@ -92,9 +154,9 @@ class WebhookFormBase(BaseForm):
                 self.form_errors.append(message)
 
 
-def _auth_field(spec: authmethods.AuthField) -> Field:
-    # No "required" validator: the other methods' fieldsets are posted blank; the method validates its own.
-    help_text = ("Required. " if spec.required else "Optional. ") + (spec.help or "")
+def _auth_field(spec: authmethods.AuthField, method: type[authmethods.AuthMethod]) -> Field:
+    # No "required" validator: the method validates its own settings, and only the chosen method's.
+    help_text = (f"Required for {method.label}. " if spec.required else "Optional. ") + (spec.help or "")
     kwargs = {"description": help_text.strip(), "validators": [Length(max=2048)],
               "render_kw": {"autocomplete": "off"} if spec.secret else {}}
     if spec.secret or spec.kind == "password":
@@ -105,19 +167,22 @@ def _auth_field(spec: authmethods.AuthField) -> Field:
 
 
 def _auth_form_class(method: type[authmethods.AuthMethod]) -> type[Form]:
-    fields = {spec.name: _auth_field(spec) for spec in method.fields}
+    fields = {spec.name: _auth_field(spec, method) for spec in method.fields}
     return type(f"{method.name.capitalize()}AuthForm", (PlainForm,), fields)
 
 
 def webhook_form(webhook=None, stored_settings: dict | None = None, **kwargs: Any) -> WebhookFormBase:
     """A webhook form with every registered method's sub-form; filled from ``webhook`` when editing."""
     registry = authmethods.methods()
-    attrs = {f"auth_{name}": FormField(_auth_form_class(method), label=method.label)
+    attrs = {f"auth_{name}": AuthSettingsField(_auth_form_class(method), method_name=name, label=method.label)
              for name, method in registry.items()}
     form_class = type("WebhookForm", (WebhookFormBase,), attrs)
     form = form_class(obj=webhook, **kwargs)
     form.auth_method.choices = [SelectChoice(name, method.label) for name, method in registry.items()]
     form.secrets_stored = {}
+    if not form.event_groups.raw_data:  # a group whose every event is wanted shows its "all" box ticked
+        ticked = set(form.events.data or [])
+        form.event_groups.data = [key for key, _label, names in events_by_group() if set(names) <= ticked]
     if webhook is not None:
         stored = stored_settings or {}
         method = registry.get(webhook.auth_method)

@@ -151,3 +151,30 @@ def test_rerun_reads_only_the_start_of_a_huge_answer(app, admin, development, se
 
     assert response.status_code == 200
     assert 20_000 <= response.get_data(as_text=True).count("y") < 25_000
+
+
+def test_one_rerun_per_task_on_the_line_that_sent_it(app, admin, development, write_log):
+    url = _task_url(app)
+    write_log("Core", [line(stamp(1), f"Sent async deferred message {TASK_ID} to {url}")])
+    write_log("message_handling",
+              [line(stamp(2), f"Received deferred message notification {TASK_ID}", url=url)])
+    write_log("DeferredTasks", [
+        line(stamp(3), "Starting call to minicomponent 07320watcher_authmethod_process_none", url=url),
+        line(stamp(4), "Finished the task", url=url),
+    ])
+
+    html = admin.get("/admin/logs").get_data(as_text=True)
+
+    assert html.count("Re-run</button>") == 1
+    rows = re.findall(r"<tr>.*?</tr>", html, re.S)
+    with_button = [row for row in rows if "Re-run</button>" in row]
+    assert len(with_button) == 1 and "Sent async deferred message" in with_button[0]
+    assert sum(f"task {TASK_ID[:12]}…" in row for row in rows) == 3  # the other lines name the task
+
+
+def test_log_times_are_compact_with_the_full_stamp_in_their_title(app, admin, write_log):
+    write_log("Core", [line("2030-01-01 10:00:07.123456", "Webhook notification set booking_added")])
+
+    html = admin.get("/admin/logs").get_data(as_text=True)
+
+    assert '<time title="2030-01-01 10:00:07.123456 UTC">01-01 10:00:07.123</time>' in html

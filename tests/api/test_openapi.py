@@ -29,3 +29,14 @@ def test_docs_page_uses_the_vendored_redoc(client):
     assert "/static/vendor/redoc/redoc.standalone.js" in html and "//cdn" not in html
     script = client.get("/static/vendor/redoc/redoc.standalone.js")
     assert script.status_code == 200 and len(script.data) > 100_000
+
+
+def test_docs_page_links_back_to_the_app_and_loads_nothing_from_outside(client):
+    html = client.get("/jomres/api/docs").get_data(as_text=True)
+    assert 'href="/">&larr; Back to jomres_like</a>' in html
+    assert "hide-loading" in html
+    script = client.get("/static/vendor/redoc/redoc.standalone.js").get_data(as_text=True)
+    assert "cdn.redoc.ly" not in script  # the footer logo is ours
+    assert 'src:"/static/vendor/redoc/logo-mini.svg"' in script
+    logo = client.get("/static/vendor/redoc/logo-mini.svg")
+    assert logo.status_code == 200 and logo.mimetype == "image/svg+xml"
