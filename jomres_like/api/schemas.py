@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ..signals import EVENT_NAMES
+
 MAX_ID = 2**31 - 1
 _id = validate.Range(min=1, max=MAX_ID)
 _money = validate.Range(min=0, max=9_999_999_999)
@@ -134,6 +136,13 @@ _AUTH_SETTINGS = (
 )
 
 
+_EVENT_NAMES = (
+    "current (default): the catalogue's names. jomres_legacy: the older names receivers written for Jomres "
+    "know (property_added, property_saved, invoice_saved, booking_note_save with note_uid beside note_id, "
+    "blackbooking_added) in event, X-Jomres-Event and data.task."
+)
+
+
 class SubscriptionPatch(_In):
     """Fields of a webhook subscription that may change; a PATCH changes only the fields it names."""
 
@@ -149,6 +158,7 @@ class SubscriptionPatch(_In):
     include_record = JsonBoolean()
     wait_for_confirmation = JsonBoolean()
     description = fields.String(validate=validate.Length(max=255))
+    event_names = fields.String(validate=validate.OneOf(EVENT_NAMES), metadata={"description": _EVENT_NAMES})
 
 
 class SubscriptionCreate(SubscriptionPatch):
@@ -231,6 +241,7 @@ class Subscription(_Out):
     include_record = fields.Boolean()
     wait_for_confirmation = fields.Boolean()
     description = fields.String()
+    event_names = fields.String(validate=validate.OneOf(EVENT_NAMES))
 
 
 class Delivery(_Out):
