@@ -275,3 +275,13 @@ def test_token_endpoint_answers_oversized_bodies_with_413(client):
     )
     assert response.status_code == 413
     assert response.json["meta"]["code"] == 413
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Basic", "Bearer "])
+@pytest.mark.parametrize("path", ["/jomres/api/oauth/token", "/jomres/api/", "/jomres/api/oauth/revoke"])
+def test_an_authorization_header_without_credentials_is_invalid_client(client, app_key, header, path):
+    client_id, secret = app_key("manager", ["webhooks_get"])
+    response = client.post(path, headers={"Authorization": header}, data={
+        "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret, "token": "x"})
+    assert response.status_code == 401
+    assert response.json["error"] == "invalid_client"

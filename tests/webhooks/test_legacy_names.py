@@ -149,3 +149,11 @@ def test_fire_accepts_a_legacy_name(app, runner, make_user, make_property):
     with app.app_context():
         assert db.session.scalar(select(WebhookEvent.event).order_by(WebhookEvent.id.desc())) == \
             "property_updated"
+
+
+def test_the_event_catalogue_page_shows_each_event_json_schema(client, make_user, login):
+    make_user("mgr")
+    login("mgr")
+    page = client.get("/manager/webhooks/events").get_data(as_text=True)
+    assert page.count("<summary>JSON Schema</summary>") == len(signals.CATALOGUE)
+    assert "https://json-schema.org/draft/2020-12/schema" in page
