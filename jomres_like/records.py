@@ -12,6 +12,7 @@ from typing import Any
 
 from .booking_reader import read_booking
 from .extensions import db
+from .jomres_records import all_property_rooms, jomres_room, nested, property_tariffs, room_class_uid
 from .models import Booking, BookingNote, Invoice, Property, Room, Tariff
 from .services import NotFound, ValidationError
 from .services.blackbookings import get_black_booking
@@ -42,6 +43,10 @@ def guest_record(guest) -> dict[str, Any]:
         "region": guest.region,
         "country": guest.country,
         "postcode": guest.postcode,
+        # Jomres' guest fields we have no domain for yet: no discount, no VAT number
+        "discount": 0,
+        "vat_number": "",
+        "vat_number_validated": False,
         "created_at": json_value(guest.created_at),
     }
 
@@ -72,6 +77,8 @@ def room_record(room: Room, tariffs: list[Tariff] | None = None) -> dict[str, An
         "room_name": room.name,
         "room_type": room.room_type,
         "max_people": room.max_people,
+        "room_classes_uid": room_class_uid(room.room_type),
+        "propertys_uid": room.property_id,
         "tariffs": [tariff_record(t) for t in tariffs if t.room_type == room.room_type],
     }
 
@@ -83,6 +90,7 @@ def note_record(note) -> dict[str, Any]:
         "contract_uid": note.booking_id,
         "property_uid": note.booking.property_id,
         "text": note.text,
+        "note_content": note.text,
         "author": note.author.username if note.author is not None else None,
         "created_at": json_value(note.created_at),
         "updated_at": json_value(note.updated_at),
@@ -131,11 +139,25 @@ def booking_record(booking: Booking) -> dict[str, Any]:
         "noshow": booking.noshow,
         "booked_in": booking.booked_in,
         "booked_out": booking.booked_out,
+        "bookedout": booking.booked_out,
+        "rooms_tariffs": _rooms_tariffs(booking.rooms, stay_tariffs),
+        "roomdeets": {str(room.id): jomres_room(room) for room in booking.rooms},
+        "image": "",  # Jomres' guest image: no media library yet
         "status": booking.status,
         "notes": [note_record(note) for note in booking.notes],
         "created_at": json_value(booking.created_at),
         "updated_at": json_value(booking.updated_at),
     }
+
+
+def _rooms_tariffs(rooms, stay_tariffs: list) -> str:
+    """Jomres' ``rooms_tariffs``: ``room_uid^rates_uid`` per room, comma-separated (0: no tariff found)."""
+    def first(room) -> int:
+        found = sorted((t for t in stay_tariffs if t.room_type == room.room_type),
+                       key=lambda t: (t.start_date, t.id))
+        return found[0].id if found else 0
+
+    return ",".join(f"{room.id}^{first(room)}" for room in rooms)
 
 
 def black_booking_record(black) -> dict[str, Any]:
@@ -146,6 +168,9 @@ def black_booking_record(black) -> dict[str, Any]:
         "start": black.start.isoformat(),
         "end": black.end.isoformat(),
         "reason": black.reason,
+        "arrival": black.start.isoformat(),
+        "departure": black.end.isoformat(),
+        "special_reqs": black.reason,
         "room_uids": [room.id for room in black.rooms],
     }
 
@@ -246,6 +271,7 @@ SUBJECTS: dict[str, tuple[str, str | None]] = {
     "property_added": ("property_details", None),
     "property_saved": ("property_details", None),
     "property_settings_updated": ("property_settings", None),
+    "rooms_multiple_added": ("all_property_rooms", None),
 }
 
 
@@ -285,11 +311,12 @@ _LOADERS: dict[str, Callable[[Property, int | None], dict]] = {
     "note_details": lambda prop, uid: note_record(_note(prop, uid)),
     "blackbooking_details": lambda prop, uid: black_booking_record(get_black_booking(prop, uid)),
     "guest_details": lambda prop, uid: guest_record(get_guest(prop, uid)),
-    "invoice_details": lambda prop, uid: invoice_record(get_invoice(prop, uid)),
+    "invoice_details": lambda prop, uid: nested("invoice", invoice_record(get_invoice(prop, uid))),
     "room_details": lambda prop, uid: room_record(get_room(prop, uid)),
-    "property_details": lambda prop, uid: property_record(prop),
+    "property_details": lambda prop, uid: nested("property", property_record(prop)),
     "property_settings": lambda prop, uid: settings_record(prop),
-    "property_tariffs": lambda prop, uid: tariffs_record(prop),
+    "property_tariffs": lambda prop, uid: property_tariffs(prop),
+    "all_property_rooms": lambda prop, uid: all_property_rooms(prop),
 }
 
 

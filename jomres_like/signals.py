@@ -75,6 +75,46 @@ LEGACY_EVENTS: dict[str, EventType] = {
     "blackbooking_added": EventType("blackbooking_added", _CONTRACT, "Legacy name of blackbooking_created."),
 }
 
+#: The older name each current event is sent under by a webhook whose event names are ``jomres_legacy``
+#: (the names Jomres' public responder and older integrations know); events not named here keep theirs.
+LEGACY_NAMES: dict[str, str] = {
+    "property_created": "property_added",
+    "property_updated": "property_saved",
+    "invoice_created": "invoice_saved",
+    "invoice_updated": "invoice_saved",
+    "booking_note_saved": "booking_note_save",
+    "blackbooking_created": "blackbooking_added",
+}
+
+#: A webhook's choice of event names: the catalogue's (default) or Jomres' older ones.
+EVENT_NAMES = ("current", "jomres_legacy")
+
+
+def legacy_name(event: str) -> str:
+    """The name ``event`` is sent under to a ``jomres_legacy`` webhook (its own when it has no older one)."""
+    return LEGACY_NAMES.get(event, event)
+
+
+def current_names(name: str) -> tuple[str, ...]:
+    """The catalogue events ``name`` stands for: itself, or every event a legacy name is sent for."""
+    if name in CATALOGUE:
+        return (name,)
+    return tuple(event for event, legacy in LEGACY_NAMES.items() if legacy == name)
+
+
+def catalogue_events(names: list[str] | tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The catalogue events ``names`` (current or legacy) stand for, in catalogue order; the unknown names."""
+    wanted = {event for name in names for event in current_names(name)}
+    unknown = sorted({name for name in names if not current_names(name)})
+    return [event for event in CATALOGUE if event in wanted], unknown
+
+
+def current_name(name: str) -> str | None:
+    """The one catalogue event a name raises (a legacy name: the last it stands for); None if unknown."""
+    names = current_names(name)
+    return names[-1] if names else None
+
+
 #: One signal per catalogue event, e.g. ``EVENT_SIGNALS["booking_added"]``.
 EVENT_SIGNALS = {
     name: _signals.signal(name, doc=f"{event.description} Sent with ``event`` (a WebhookEvent row).")

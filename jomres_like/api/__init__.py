@@ -14,6 +14,7 @@ from flask_smorest import Api
 from .. import __version__
 from ..access import protect
 from ..extensions import csrf
+from . import openapi
 from .schemas import Error
 
 API_CONFIG = {
@@ -70,10 +71,13 @@ class JomresApi(Api):
     def document(self) -> dict:
         """The OpenAPI document, built once."""
         with self._doc_lock:
-            while self._undocumented:
-                blp, name, parameters = self._undocumented.pop(0)
-                blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
-                self.spec.tag({"name": name, "description": blp.description})
+            if self._undocumented:
+                openapi.declare(self.spec)
+                while self._undocumented:
+                    blp, name, parameters = self._undocumented.pop(0)
+                    blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
+                    self.spec.tag({"name": name, "description": blp.description})
+                openapi.complete(self.spec, self._app)
         return self.spec.to_dict()
 
     def _openapi_json(self):

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from ..services.validation import text_problem
+from ..signals import EVENT_NAMES
 
 MAX_ID = 2**31 - 1
 _id = validate.Range(min=1, max=MAX_ID)
@@ -157,6 +158,13 @@ _AUTH_SETTINGS = (
 )
 
 
+_EVENT_NAMES = (
+    "current (default): the catalogue's names. jomres_legacy: the older names receivers written for Jomres "
+    "know (property_added, property_saved, invoice_saved, booking_note_save with note_uid beside note_id, "
+    "blackbooking_added) in event, X-Jomres-Event and data.task."
+)
+
+
 class SubscriptionPatch(_In):
     """Fields of a webhook subscription that may change; a PATCH changes only the fields it names."""
 
@@ -172,6 +180,7 @@ class SubscriptionPatch(_In):
     include_record = JsonBoolean()
     wait_for_confirmation = JsonBoolean()
     description = fields.String(validate=validate.Length(max=255))
+    event_names = fields.String(validate=validate.OneOf(EVENT_NAMES), metadata={"description": _EVENT_NAMES})
 
 
 class SubscriptionCreate(SubscriptionPatch):
@@ -254,6 +263,7 @@ class Subscription(_Out):
     include_record = fields.Boolean()
     wait_for_confirmation = fields.Boolean()
     description = fields.String()
+    event_names = fields.String(validate=validate.OneOf(EVENT_NAMES))
 
 
 class Delivery(_Out):
