@@ -72,7 +72,7 @@ def seed_demo() -> dict:
             booking = bookings.create_booking(prop, {
                 "arrival": today + timedelta(days=start), "departure": today + timedelta(days=end),
                 "room_uids": [made[room_index].id], "guest_uid": people_here[guest_index].id, "adults": 2,
-                "special_reqs": "Late arrival" if guest_index == 1 else "",
+                "special_reqs": "Late arrival" if guest_index == 1 else "", "past_stay": start < 0,
             })
             if start < 0:
                 bookings.check_in(booking)

@@ -123,7 +123,7 @@ class TariffForm(FlaskForm):
     """One tariff: a nightly rate for a room type over a date range."""
 
     name = StringField("Name", validators=[Length(max=255)])
-    room_type = StringField("Room type", validators=[DataRequired(), Length(max=80)])
+    room_type = SelectField("Room type", choices=[], validate_choice=False)
     start_date = DateField("From", validators=[InputRequired()])
     end_date = DateField("Until (exclusive)", validators=[InputRequired()])
     rate_per_night = DecimalField("Rate per night", places=2, validators=[InputRequired()], widget=MONEY)
@@ -147,6 +147,10 @@ class TariffForm(FlaskForm):
         "max_nights",
         "pricing_type",
     )
+
+    def set_room_types(self, kinds: list[str]) -> None:
+        """Offer the property's room types (the service refuses any other)."""
+        self.room_type.choices = options((kind, kind) for kind in kinds)
 
 
 # ---- Guests --------------------------------------------------------------------------------------
