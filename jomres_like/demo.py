@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from .extensions import db
 from .models import ROLE_ADMIN, ROLE_MANAGER, ROLE_SUPER, User, WebhookEvent
 from .services import bookings, guests, invoices, notes, properties, rooms, site, tariffs, users
+from .templating import plural
 from .timeutil import utc_today, utcnow
 
 DEMO_USERS = (
@@ -79,7 +80,7 @@ def seed_demo() -> dict:
             notes.save_note(booking, f"Booked by phone; guest {people_here[guest_index].full_name}.")
             invoices.create_invoice(prop, {
                 "contract_uid": booking.id,
-                "lines": [{"description": f"Accommodation, {booking.nights} nights", "quantity": 1,
+                "lines": [{"description": f"Accommodation, {plural(booking.nights, 'night')}", "quantity": 1,
                            "unit_price": booking.contract_total}],
                 "due_date": booking.arrival,
             })

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 
 from ..services import bookings as booking_service
 from ..services import notes as note_service
-from . import bp
+from . import bp, failed_forms
 from .bookings import render_booking
 from .common import attempt, child, current_property, page
 from .forms import ActionForm, CancelForm, DepositForm, NoteForm
@@ -22,16 +22,29 @@ def _load(property_uid: int, contract_uid: int):
     return prop, child(booking_service.get_booking, prop, contract_uid)
 
 
-def _act(property_uid: int, contract_uid: int, form: FlaskForm, form_name: str, action: Callable, done: str):
-    """Run ``action(booking, form)``; back to the booking with a flash, or the booking page with the error."""
+def _act(
+    property_uid: int,
+    contract_uid: int,
+    form: FlaskForm,
+    form_name: str,
+    action: Callable,
+    done: str,
+    redirect_errors: bool = False,
+):
+    """Run ``action(booking, form)``; back to the booking with a flash, or the booking page with the error.
+
+    With ``redirect_errors`` a failure goes back to the booking too (303), its form kept for that page.
+    """
     prop, booking = _load(property_uid, contract_uid)
-    if not form.validate_on_submit():
-        return render_booking(prop, booking, 422, **{form_name: form})
-    outcome = attempt(form, lambda: action(booking, form))
-    if not outcome.ok:
-        return render_booking(prop, booking, outcome.status, **{form_name: form})
-    flash(done, "success")
-    return redirect(url_for("manager.booking_view", property_uid=prop.id, contract_uid=booking.id))
+    back = url_for("manager.booking_view", property_uid=prop.id, contract_uid=booking.id)
+    outcome = attempt(form, lambda: action(booking, form)) if form.validate_on_submit() else None
+    if outcome is not None and outcome.ok:
+        flash(done, "success")
+        return redirect(back)
+    if redirect_errors:
+        failed_forms.keep(booking.id, form_name, form)
+        return redirect(back, 303)
+    return render_booking(prop, booking, outcome.status if outcome else 422, **{form_name: form})
 
 
 @bp.route(BOOKING + "/cancel", methods=["POST"])
@@ -80,6 +93,7 @@ def note_add(property_uid: int, contract_uid: int):
         "note_form",
         lambda booking, form: note_service.save_note(booking, form.text.data),
         "Note added.",
+        redirect_errors=True,
     )
 
 
@@ -123,4 +137,5 @@ def deposit_add(property_uid: int, contract_uid: int):
         "deposit_form",
         lambda booking, form: note_service.save_deposit(booking, form.amount.data, form.reference.data),
         "Deposit recorded.",
+        redirect_errors=True,
     )

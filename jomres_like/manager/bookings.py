@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Guest, Property, Room
 from ..services import bookings as booking_service
-from . import bp
+from . import bp, failed_forms
 from .common import MAX_ID, attempt, child, current_property, page, paginate
 from .forms import (
     ActionForm,
@@ -111,7 +111,9 @@ def render_booking(prop: Property, booking, status: int = 200, **forms):
 def booking_view(property_uid: int, contract_uid: int):
     """A booking: details, rooms, guest, notes, deposits and the actions its state allows."""
     prop = current_property(property_uid)
-    return render_booking(prop, child(booking_service.get_booking, prop, contract_uid))
+    booking = child(booking_service.get_booking, prop, contract_uid)
+    kept = failed_forms.restore(booking.id, {"note_form": NoteForm, "deposit_form": DepositForm})
+    return render_booking(prop, booking, **kept)
 
 
 @bp.route("/properties/<int:property_uid>/bookings/<int:contract_uid>/edit", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     EmailField,
@@ -199,6 +200,7 @@ class BookingEditForm(FlaskForm):
 
     arrival = DateField("Arrival", validators=[InputRequired()])
     departure = DateField("Departure", validators=[InputRequired()])
+    past_stay = BooleanField("Past stay being recorded (lets the arrival be before today)")
     room_uids = MultiCheckboxField("Rooms", coerce=int)
     guest_uid = SelectField("Guest", choices=[], validate_choice=True)
     adults = IntegerField(
@@ -241,6 +243,7 @@ class BookingEditForm(FlaskForm):
         """The booking fields as the services expect them (blank amounts left out: priced/derived)."""
         values = values_of(self, self.FIELDS)
         values["children"] = values.get("children") or 0
+        values["past_stay"] = bool(self.past_stay.data)
         for name in ("contract_total", "deposit_required", "guest_uid"):
             if values.get(name) in (None, ""):
                 values.pop(name, None)
@@ -327,6 +330,8 @@ class InvoiceLineForm(Form):
     unit_price = DecimalField("Unit price", places=2, validators=[Optional()], widget=MONEY)
     tax_rate = DecimalField("Tax %", places=2, default=0, validators=[Optional()], widget=MONEY)
 
+    FIELDS = ("description", "quantity", "unit_price", "tax_rate")
+
 
 class InvoiceForm(FlaskForm):
     """A new invoice, for a booking or a guest, with its lines."""
@@ -347,10 +352,12 @@ class InvoiceForm(FlaskForm):
     def values(self) -> dict[str, Any]:
         """The invoice as ``services.invoices.create_invoice`` expects it."""
         lines = []
-        for entry in self.lines:
+        self.line_entries = []  # the entry index of each line sent, to show its errors beside it
+        for index, entry in enumerate(self.lines):
             line = entry.form
             if not (line.description.data or "").strip() and line.unit_price.data is None:
                 continue
+            self.line_entries.append(index)
             lines.append(
                 {
                     "description": line.description.data,
@@ -365,3 +372,12 @@ class InvoiceForm(FlaskForm):
             "due_date": self.due_date.data,
             "lines": lines,
         }
+
+    def error_aliases(self) -> dict[str, str]:
+        """Where the service's line errors go: ``lines.<line>.<field>`` -> ``lines.<entry>.<field>``."""
+        aliases = {"lines": ""}  # "at least one line" goes above the form
+        for line, entry in enumerate(getattr(self, "line_entries", [])):
+            aliases[f"lines.{line}"] = ""
+            for name in InvoiceLineForm.FIELDS:
+                aliases[f"lines.{line}.{name}"] = f"lines-{entry}-{name}"
+        return aliases
