@@ -128,9 +128,11 @@ def booking_edit(property_uid: int, contract_uid: int):
     form.set_choices(rooms, submitted_guests(prop) if submitted else live_guests(prop))
     status = None  # a form error after a POST: 422
     if form.validate_on_submit():
+        number = booking.booking_number  # read before the commit expires it
         outcome = attempt(form, lambda: booking_service.modify_booking(booking, form.values()))
         if outcome.ok:
-            flash("Booking saved." if outcome.value else "Nothing changed.", "success")
+            flash(f"Booking {number} saved." if outcome.value else f"Booking {number}: nothing changed.",
+                  "success")
             # the ids from the URL: the committed objects would be loaded again just to read them
             return redirect(
                 url_for("manager.booking_view", property_uid=property_uid, contract_uid=contract_uid)

@@ -248,3 +248,37 @@ def test_invoice_line_errors_are_shown_beside_their_line_not_as_a_flash(app, man
     }
     assert errors.above == []
     assert count(app, Invoice) == before
+
+
+# ---- the booking number in every message --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "flash"),
+    [
+        ("checkin", {}, "Booking {number}: guest checked in."),
+        ("noshow", {}, "Booking {number} marked as a no-show."),
+        ("cancel", {"reason": "Plans changed"}, "Booking {number} cancelled."),
+        ("notes", {"text": "Late arrival"}, "Note added to booking {number}."),
+        ("deposits", {"amount": "10", "reference": "PAY-1"}, "Deposit recorded on booking {number}."),
+    ],
+)
+def test_booking_flashes_name_the_booking_number(app, manager, path, data, flash):
+    booking = get(app, Booking, 2)
+    response = manager.post(f"{BOOKINGS}/{booking.id}/{path}", data=data, follow_redirects=True)
+    assert response.status_code == 200
+    assert flash.format(number=booking.booking_number) in response.get_data(as_text=True)
+
+
+def test_saving_a_booking_names_its_number(app, manager):
+    with app.app_context():
+        booking = db.session.get(Booking, 2)
+        rooms = [str(r.id) for r in booking.rooms]
+        db.session.expunge(booking)
+    form = {"arrival": booking.arrival.isoformat(), "departure": booking.departure.isoformat(),
+            "room_uids": rooms, "guest_uid": str(booking.guest_id),
+            "adults": "1", "children": "0", "contract_total": "1", "deposit_required": "0"}
+    page = manager.post(f"{BOOKINGS}/{booking.id}/edit", data=form, follow_redirects=True)
+    assert f"Booking {booking.booking_number} saved." in page.get_data(as_text=True)
+    again = manager.post(f"{BOOKINGS}/{booking.id}/edit", data=form, follow_redirects=True)
+    assert f"Booking {booking.booking_number}: nothing changed." in again.get_data(as_text=True)

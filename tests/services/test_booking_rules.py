@@ -253,3 +253,19 @@ def test_a_property_email_must_be_an_address(prop):
     with pytest.raises(ValidationError) as error:
         property_service.update_property(prop, {"email": "info at hotel", "name": ""})
     assert set(error.value.errors) == {"email", "name"}
+
+
+# ---- the booking number in other refusals -------------------------------------------------------------
+
+
+def test_deleting_a_booked_room_or_guest_names_the_booking_number(prop, double, guest):
+    from jomres_like.services.guests import delete_guest
+    from jomres_like.services.rooms import delete_room
+
+    booking = service.create_booking(prop, stay([double], guest))
+    with pytest.raises(Conflict) as room_error:
+        delete_room(double)
+    assert f"(booking {booking.booking_number} first)" in room_error.value.message
+    with pytest.raises(Conflict) as guest_error:
+        delete_guest(guest)
+    assert f"(booking {booking.booking_number})" in guest_error.value.message
