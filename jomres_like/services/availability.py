@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, cast, literal_column, select, union_all
+from sqlalchemy import ColumnElement, and_, bindparam, literal_column, select, union_all
 
 from ..extensions import db
 from ..models import BlackBooking, Booking, Property, Room, black_booking_rooms, booking_rooms
@@ -55,11 +55,10 @@ def check_capacity(rooms: list[Room], adults: int, children: int) -> None:
 
 
 # Built once (every booking saved runs it): the first clash of the rooms over [start, end), bookings before
-# black bookings, in one statement; a booking is named by its number, as the pages show it. A booking or
-# black booking being changed is left out by its id (0: none).
+# black bookings, in one statement. A booking or black booking being changed is left out by its id (0: none).
 _BOOKED = (
-    select(literal_column("0").label("kind"), Booking.booking_number.label("number"),
-           Booking.arrival.label("start"), Booking.departure.label("end"), booking_rooms.c.room_id)
+    select(literal_column("0").label("kind"), Booking.id, Booking.arrival.label("start"),
+           Booking.departure.label("end"), booking_rooms.c.room_id)
     .join(booking_rooms, booking_rooms.c.booking_id == Booking.id)
     .where(
         booking_rooms.c.room_id.in_(bindparam("rooms", expanding=True)),
@@ -71,8 +70,8 @@ _BOOKED = (
     )
 )
 _BLACKED_OUT = (
-    select(literal_column("1").label("kind"), cast(BlackBooking.id, String(40)).label("number"),
-           BlackBooking.start, BlackBooking.end, black_booking_rooms.c.room_id)
+    select(literal_column("1").label("kind"), BlackBooking.id, BlackBooking.start, BlackBooking.end,
+           black_booking_rooms.c.room_id)
     .join(black_booking_rooms, black_booking_rooms.c.black_booking_id == BlackBooking.id)
     .where(
         black_booking_rooms.c.room_id.in_(bindparam("rooms", expanding=True)),
@@ -106,8 +105,11 @@ def check_rooms_free(
         return
     number = next(room.number for room in rooms if room.id == clash.room_id)
     if clash.kind == 0:
+        # named by its number, as the pages show it (read apart: a text column in the union above would
+        # need one collation on both sides in MariaDB)
+        booking_number = db.session.scalar(select(Booking.booking_number).where(Booking.id == clash.id))
         raise Conflict(
-            f"Room {number} is already booked from {clash.start} to {clash.end} (booking {clash.number}).",
+            f"Room {number} is already booked from {clash.start} to {clash.end} (booking {booking_number}).",
             field="room_uids",
         )
     raise Conflict(f"Room {number} is out of service from {clash.start} to {clash.end}.", field="room_uids")
