@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+
 from ..extensions import db
 from ..models import Property, Room, Tariff
 from . import NotFound, ValidationError
@@ -26,7 +28,8 @@ def get_tariff(prop: Property, tariff_id: int) -> Tariff:
 
 def room_types(prop: Property) -> list[str]:
     """The room types of ``prop``'s live rooms, sorted: what a tariff may price."""
-    return sorted({room.room_type for room in prop.rooms if not room.deleted})
+    query = select(Room.room_type).where(Room.property_id == prop.id, Room.deleted.is_(False)).distinct()
+    return sorted(db.session.scalars(query))  # from the rows: rooms added in this transaction count
 
 
 def clean_tariff(values: dict[str, Any], allowed_types: Collection[str]) -> dict[str, Any]:

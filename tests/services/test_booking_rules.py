@@ -194,6 +194,15 @@ def test_a_tariff_keeps_its_room_type_after_the_last_room_of_it_went(prop, doubl
         tariff_service.save_tariff(prop, values)  # but no new tariff for it
 
 
+def test_a_room_added_in_the_same_transaction_makes_its_type_priceable(prop, double):
+    from jomres_like.services.rooms import add_room
+
+    assert tariff_service.room_types(prop) == ["Double"]  # loads what there is
+    add_room(prop, {"number": "9", "room_type": "Suite", "max_people": 3})
+    values = {"room_type": "Suite", "start_date": days(1), "end_date": days(30), "rate_per_night": 300}
+    assert tariff_service.save_tariff(prop, values).room_type == "Suite"
+
+
 def test_replacing_tariffs_refuses_an_unknown_room_type_by_item(prop, double):
     good = {"room_type": "Double", "start_date": days(1), "end_date": days(30), "rate_per_night": 90}
     with pytest.raises(ValidationError) as error:
