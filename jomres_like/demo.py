@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from .extensions import db
 from .models import ROLE_ADMIN, ROLE_MANAGER, ROLE_SUPER, User, WebhookEvent
 from .services import bookings, guests, invoices, notes, properties, rooms, site, tariffs, users
+from .templating import plural
 from .timeutil import utc_today, utcnow
 
 DEMO_USERS = (
@@ -72,14 +73,14 @@ def seed_demo() -> dict:
             booking = bookings.create_booking(prop, {
                 "arrival": today + timedelta(days=start), "departure": today + timedelta(days=end),
                 "room_uids": [made[room_index].id], "guest_uid": people_here[guest_index].id, "adults": 2,
-                "special_reqs": "Late arrival" if guest_index == 1 else "",
+                "special_reqs": "Late arrival" if guest_index == 1 else "", "past_stay": start < 0,
             })
             if start < 0:
                 bookings.check_in(booking)
             notes.save_note(booking, f"Booked by phone; guest {people_here[guest_index].full_name}.")
             invoices.create_invoice(prop, {
                 "contract_uid": booking.id,
-                "lines": [{"description": f"Accommodation, {booking.nights} nights", "quantity": 1,
+                "lines": [{"description": f"Accommodation, {plural(booking.nights, 'night')}", "quantity": 1,
                            "unit_price": booking.contract_total}],
                 "due_date": booking.arrival,
             })

@@ -104,6 +104,10 @@ class BookingPatch(_In):
     contract_total = JsonNumber(allow_nan=False, validate=_money)
     deposit_required = JsonNumber(allow_nan=False, validate=_money)
     special_reqs = fields.String(validate=validate.Length(max=5000))
+    past_stay = JsonBoolean(metadata={
+        "description": "True to record a stay that has happened: an arrival before today is refused "
+                       "otherwise. Not stored."
+    })
 
 
 class BookingCreate(BookingPatch):

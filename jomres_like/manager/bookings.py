@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Guest, Property, Room
 from ..services import bookings as booking_service
-from . import bp
+from . import bp, failed_forms
 from .common import MAX_ID, attempt, child, current_property, page, paginate
 from .forms import (
     ActionForm,
@@ -111,7 +111,9 @@ def render_booking(prop: Property, booking, status: int = 200, **forms):
 def booking_view(property_uid: int, contract_uid: int):
     """A booking: details, rooms, guest, notes, deposits and the actions its state allows."""
     prop = current_property(property_uid)
-    return render_booking(prop, child(booking_service.get_booking, prop, contract_uid))
+    booking = child(booking_service.get_booking, prop, contract_uid)
+    kept = failed_forms.restore(booking.id, {"note_form": NoteForm, "deposit_form": DepositForm})
+    return render_booking(prop, booking, **kept)
 
 
 @bp.route("/properties/<int:property_uid>/bookings/<int:contract_uid>/edit", methods=["GET", "POST"])
@@ -126,9 +128,11 @@ def booking_edit(property_uid: int, contract_uid: int):
     form.set_choices(rooms, submitted_guests(prop) if submitted else live_guests(prop))
     status = None  # a form error after a POST: 422
     if form.validate_on_submit():
+        number = booking.booking_number  # read before the commit expires it
         outcome = attempt(form, lambda: booking_service.modify_booking(booking, form.values()))
         if outcome.ok:
-            flash("Booking saved." if outcome.value else "Nothing changed.", "success")
+            flash(f"Booking {number} saved." if outcome.value else f"Booking {number}: nothing changed.",
+                  "success")
             # the ids from the URL: the committed objects would be loaded again just to read them
             return redirect(
                 url_for("manager.booking_view", property_uid=property_uid, contract_uid=contract_uid)

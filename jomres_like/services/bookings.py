@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Booking, Guest, Property
+from ..timeutil import utc_today
 from . import Conflict, NotFound, ValidationError
-from .availability import check_rooms_free, load_rooms
+from .availability import check_capacity, check_rooms_free, load_rooms
 from .events import json_value, raise_event
 from .guests import create_guest, get_guest
 from .tariffs import price_stay
-from .validation import date_range, money, require_text, whole_number
+from .validation import Errors, date_range, money, require_text, whole_number
 
 EDITABLE = ("arrival", "departure", "room_uids", "guest_uid", "adults", "children", "contract_total",
-            "deposit_required", "special_reqs")
+            "deposit_required", "special_reqs", "past_stay")
 
 
 def get_booking(prop: Property, contract_uid: int) -> Booking:
@@ -46,33 +48,55 @@ def _booking_number() -> str:
     return str(secrets.randbelow(90_000_000) + 10_000_000)
 
 
+def _past_stay(values: dict[str, Any]) -> bool:
+    return values.get("past_stay") in (True, 1, "1", "true", "on", "y")
+
+
+def _refuse_past_arrival(arrival: date, values: dict[str, Any]) -> None:
+    if arrival < utc_today() and not _past_stay(values):
+        raise ValidationError(
+            "Arrival is in the past; mark the booking as a past stay being recorded to enter one.",
+            field="arrival",
+        )
+
+
 def create_booking(prop: Property, values: dict[str, Any]) -> Booking:
-    """Validate and create a booking; raise ``booking_added``.
+    """Validate and create a booking; raise ``booking_added``. Every input error is reported at once.
 
     ``values``: ``arrival``, ``departure``, ``room_uids``, ``guest_uid`` or ``guest`` (a dict for a new
     guest), ``adults``, ``children``, ``contract_total`` (priced from the tariffs when missing),
-    ``deposit_required`` (the property's deposit percent when missing), ``special_reqs``.
+    ``deposit_required`` (the property's deposit percent when missing), ``special_reqs``, and
+    ``past_stay`` (true to record a stay whose arrival is before today; such arrivals are refused otherwise).
+    The people must fit the rooms' capacity.
     """
-    arrival, departure = date_range(values.get("arrival"), values.get("departure"), "arrival", "departure")
-    adults = whole_number(values.get("adults", 1), "adults", "Adults", 1, 100)
-    children = whole_number(values.get("children", 0), "children", "Children", 0, 100)
-    special_reqs = require_text(
-        values.get("special_reqs", ""), "special_reqs", "Special requests", 5000, False
+    errors = Errors()
+    dates = errors.check(date_range, values.get("arrival"), values.get("departure"), "arrival", "departure")
+    adults = errors.check(whole_number, values.get("adults", 1), "adults", "Adults", 1, 100)
+    children = errors.check(whole_number, values.get("children", 0), "children", "Children", 0, 100)
+    special_reqs = errors.check(
+        require_text, values.get("special_reqs", ""), "special_reqs", "Special requests", 5000, False
     )
-    rooms = load_rooms(prop, values.get("room_uids"))
-    check_rooms_free(rooms, arrival, departure)
-    if values.get("contract_total") in (None, ""):
-        total = price_stay(prop, rooms, arrival, departure, adults + children)
-    else:
-        total = money(values["contract_total"], "contract_total", "Total")
-    if values.get("deposit_required") in (None, ""):
+    rooms = errors.check(load_rooms, prop, values.get("room_uids"))
+    if dates:
+        errors.check(_refuse_past_arrival, dates[0], values)
+    if rooms and adults is not None and children is not None:
+        errors.check(check_capacity, rooms, adults, children)
+    total = deposit = None
+    if values.get("contract_total") not in (None, ""):
+        total = errors.check(money, values["contract_total"], "contract_total", "Total")
+    elif dates and rooms and adults is not None and children is not None:
+        total = errors.check(price_stay, prop, rooms, dates[0], dates[1], adults + children)
+    if values.get("deposit_required") not in (None, ""):
+        deposit = errors.check(money, values["deposit_required"], "deposit_required", "Deposit")
+    elif total is not None:
         percent = prop.setting("deposit_percent") or 0
-        deposit = money(total * percent / 100, "deposit_required", "Deposit")
-    else:
-        deposit = money(values["deposit_required"], "deposit_required", "Deposit")
-    if deposit > total:
-        raise ValidationError("The deposit cannot exceed the total.", field="deposit_required")
-    guest = _resolve_guest(prop, values)
+        deposit = errors.check(money, total * percent / 100, "deposit_required", "Deposit")
+    if total is not None and deposit is not None and deposit > total:
+        errors.add("deposit_required", "The deposit cannot exceed the total.")
+    guest = errors.check(_resolve_guest, prop, values)
+    errors.raise_any()
+    arrival, departure = dates
+    check_rooms_free(rooms, arrival, departure)
     booking = Booking(
         property_id=prop.id,
         guest_id=guest.id,
@@ -93,39 +117,58 @@ def create_booking(prop: Property, values: dict[str, Any]) -> Booking:
 
 
 def modify_booking(booking: Booking, values: dict[str, Any]) -> dict:
-    """Change a booking's dates, rooms, guest, amounts or requests; raise ``booking_modified``."""
+    """Change a booking's dates, rooms, guest, amounts or requests; raise ``booking_modified``.
+
+    Every input error is reported at once. Moving the arrival to a day before today needs ``past_stay``;
+    changed rooms or people must fit the rooms' capacity.
+    """
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise ValidationError(f"Cannot change {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
     if booking.cancelled:
         raise Conflict("A cancelled booking cannot be changed.", field="booking")
     prop = booking.property
-    arrival, departure = date_range(
-        values.get("arrival", booking.arrival), values.get("departure", booking.departure),
+    errors = Errors()
+    dates = errors.check(
+        date_range, values.get("arrival", booking.arrival), values.get("departure", booking.departure),
         "arrival", "departure",
     )
-    rooms = load_rooms(prop, values["room_uids"]) if "room_uids" in values else list(booking.rooms)
-    if (arrival, departure) != (booking.arrival, booking.departure) or "room_uids" in values:
-        check_rooms_free(rooms, arrival, departure, ignore_booking=booking.id)
+    if dates and dates[0] != booking.arrival:
+        errors.check(_refuse_past_arrival, dates[0], values)
+    rooms = list(booking.rooms)
+    if "room_uids" in values:
+        rooms = errors.check(load_rooms, prop, values["room_uids"])
 
-    new: dict[str, Any] = {"arrival": arrival, "departure": departure}
-    if "adults" in values:
-        new["adults"] = whole_number(values["adults"], "adults", "Adults", 1, 100)
-    if "children" in values:
-        new["children"] = whole_number(values["children"], "children", "Children", 0, 100)
-    if "contract_total" in values and values["contract_total"] not in (None, ""):
-        new["contract_total"] = money(values["contract_total"], "contract_total", "Total")
-    if "deposit_required" in values and values["deposit_required"] not in (None, ""):
-        new["deposit_required"] = money(values["deposit_required"], "deposit_required", "Deposit")
-    if "special_reqs" in values:
-        new["special_reqs"] = require_text(
-            values["special_reqs"], "special_reqs", "Special requests", 5000, False
-        )
+    new: dict[str, Any] = dict(zip(("arrival", "departure"), dates or (), strict=False))
+    rules = {
+        "adults": (whole_number, "Adults", 1, 100),
+        "children": (whole_number, "Children", 0, 100),
+        "special_reqs": (require_text, "Special requests", 5000, False),
+    }
+    for name, (rule, *args) in rules.items():
+        if name in values:
+            value = errors.check(rule, values[name], name, *args)
+            if value is not None:
+                new[name] = value
+    for name, label in (("contract_total", "Total"), ("deposit_required", "Deposit")):
+        if name in values and values[name] not in (None, ""):
+            value = errors.check(money, values[name], name, label)
+            if value is not None:
+                new[name] = value
     if values.get("guest_uid") not in (None, "") and str(values["guest_uid"]) != str(booking.guest_id):
-        new["guest_id"] = _resolve_guest(prop, {"guest_uid": values["guest_uid"]}).id  # a new guest
+        guest = errors.check(_resolve_guest, prop, {"guest_uid": values["guest_uid"]})
+        if guest is not None:
+            new["guest_id"] = guest.id
+    adults, children = new.get("adults", booking.adults), new.get("children", booking.children)
+    moved = rooms is not None and sorted(r.id for r in rooms) != sorted(r.id for r in booking.rooms)
+    if rooms and (moved or (adults, children) != (booking.adults, booking.children)):
+        errors.check(check_capacity, rooms, adults, children)
     total = new.get("contract_total", booking.contract_total)
     if new.get("deposit_required", booking.deposit_required) > total:
-        raise ValidationError("The deposit cannot exceed the total.", field="deposit_required")
+        errors.add("deposit_required", "The deposit cannot exceed the total.")
+    errors.raise_any()
+    if dates != (booking.arrival, booking.departure) or "room_uids" in values:
+        check_rooms_free(rooms, dates[0], dates[1], ignore_booking=booking.id)
 
     changes: dict[str, list] = {}
     for name, value in new.items():
