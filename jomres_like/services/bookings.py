@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -11,13 +12,14 @@ from ..extensions import db
 from ..models import Booking, Guest, Property
 from . import Conflict, NotFound, ValidationError
 from .availability import check_rooms_free, load_rooms
+from .booking_options import changed_options, current_options, price_booking, read_options, store_options
 from .events import json_value, raise_event
 from .guests import create_guest, get_guest
-from .tariffs import price_stay
 from .validation import date_range, money, require_text, whole_number
 
 EDITABLE = ("arrival", "departure", "room_uids", "guest_uid", "adults", "children", "contract_total",
-            "deposit_required", "special_reqs")
+            "deposit_required", "special_reqs", "extras", "coupon_code", "guest_types")
+OPTIONS = ("extras", "coupon_code", "guest_types")
 
 
 def get_booking(prop: Property, contract_uid: int) -> Booking:
@@ -51,7 +53,10 @@ def create_booking(prop: Property, values: dict[str, Any]) -> Booking:
 
     ``values``: ``arrival``, ``departure``, ``room_uids``, ``guest_uid`` or ``guest`` (a dict for a new
     guest), ``adults``, ``children``, ``contract_total`` (priced from the tariffs when missing),
-    ``deposit_required`` (the property's deposit percent when missing), ``special_reqs``.
+    ``deposit_required`` (the property's deposit percent when missing), ``special_reqs``, ``extras``
+    (``[{"extras_uid", "quantity"}]``; the auto-select extras when missing), ``coupon_code``,
+    ``guest_types`` (``[{"guest_type_uid", "count"}]``: then they are the guests). Priced as
+    :mod:`.booking_options` says.
     """
     arrival, departure = date_range(values.get("arrival"), values.get("departure"), "arrival", "departure")
     adults = whole_number(values.get("adults", 1), "adults", "Adults", 1, 100)
@@ -61,8 +66,12 @@ def create_booking(prop: Property, values: dict[str, Any]) -> Booking:
     )
     rooms = load_rooms(prop, values.get("room_uids"))
     check_rooms_free(rooms, arrival, departure)
+    options = read_options(prop, values, rooms, arrival)
+    adults, children = options.people(adults, children)
+    discount = Decimal("0")
     if values.get("contract_total") in (None, ""):
-        total = price_stay(prop, rooms, arrival, departure, adults + children)
+        price = price_booking(prop, rooms, arrival, departure, adults + children, options)
+        total, discount = price.total, price.discount
     else:
         total = money(values["contract_total"], "contract_total", "Total")
     if values.get("deposit_required") in (None, ""):
@@ -84,8 +93,10 @@ def create_booking(prop: Property, values: dict[str, Any]) -> Booking:
         contract_total=total,
         deposit_required=deposit,
         special_reqs=special_reqs,
+        discount=discount,
     )
     booking.rooms = rooms
+    store_options(booking, options)
     db.session.add(booking)
     db.session.flush()
     raise_event("booking_added", property_uid=prop.id, contract_uid=booking.id)
@@ -108,6 +119,9 @@ def modify_booking(booking: Booking, values: dict[str, Any]) -> dict:
     if (arrival, departure) != (booking.arrival, booking.departure) or "room_uids" in values:
         check_rooms_free(rooms, arrival, departure, ignore_booking=booking.id)
 
+    # options named, or kept ones whose rules depend on the rooms and dates (capacity, coupon window)
+    has_options = bool(set(OPTIONS) & set(values) or booking.guest_types or booking.coupon_id)
+    options = changed_options(booking, values, rooms, arrival) if has_options else None
     new: dict[str, Any] = {"arrival": arrival, "departure": departure}
     if "adults" in values:
         new["adults"] = whole_number(values["adults"], "adults", "Adults", 1, 100)
@@ -123,6 +137,13 @@ def modify_booking(booking: Booking, values: dict[str, Any]) -> dict:
         )
     if values.get("guest_uid") not in (None, "") and str(values["guest_uid"]) != str(booking.guest_id):
         new["guest_id"] = _resolve_guest(prop, {"guest_uid": values["guest_uid"]}).id  # a new guest
+    option_changes = _option_changes(booking, options)
+    if options is not None:
+        new["adults"], new["children"] = options.people(new.get("adults", booking.adults),
+                                                        new.get("children", booking.children))
+    if option_changes and "contract_total" not in new:  # new options: priced again
+        price = price_booking(prop, rooms, arrival, departure, new["adults"] + new["children"], options)
+        new["contract_total"], new["discount"] = price.total, price.discount
     total = new.get("contract_total", booking.contract_total)
     if new.get("deposit_required", booking.deposit_required) > total:
         raise ValidationError("The deposit cannot exceed the total.", field="deposit_required")
@@ -139,10 +160,26 @@ def modify_booking(booking: Booking, values: dict[str, Any]) -> dict:
     if old_rooms != new_rooms:
         booking.rooms = rooms
         changes["room_uids"] = [old_rooms, new_rooms]
+    if option_changes:
+        store_options(booking, options)
+        changes.update(option_changes)
     if changes:
         db.session.flush()
         raise_event("booking_modified", property_uid=prop.id, contract_uid=booking.id, changes=changes)
     return changes
+
+
+def _option_changes(booking: Booking, options) -> dict[str, list]:
+    """``{"extras"|"guest_types"|"coupon_id": [old, new]}`` for the options that ``options`` changes."""
+    if options is None:
+        return {}
+    before = current_options(booking)
+    pairs = {
+        "extras": (before.extras_key(), options.extras_key()),
+        "guest_types": (before.guest_types_key(), options.guest_types_key()),
+        "coupon_id": (booking.coupon_id, options.coupon.id if options.coupon is not None else None),
+    }
+    return {name: [old, new] for name, (old, new) in pairs.items() if old != new}
 
 
 def _transition(booking: Booking, event: str, attribute: str, value: bool, refuse: str | None) -> None:
