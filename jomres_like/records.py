@@ -15,8 +15,12 @@ from .extensions import db
 from .models import Booking, BookingNote, Invoice, Property, Room, Tariff
 from .services import NotFound, ValidationError
 from .services.blackbookings import get_black_booking
+from .services.booking_options import tax_part
 from .services.bookings import get_booking
+from .services.coupons import get_coupon, uses
 from .services.events import json_value
+from .services.extras import get_extra
+from .services.guest_types import get_guest_type
 from .services.guests import get_guest
 from .services.invoices import get_invoice
 from .services.notes import get_note
@@ -133,8 +137,86 @@ def booking_record(booking: Booking) -> dict[str, Any]:
         "booked_out": booking.booked_out,
         "status": booking.status,
         "notes": [note_record(note) for note in booking.notes],
+        "extras": [line.extra_id for line in booking.extras],
+        "extradeets": {str(line.extra_id): booking_extra_record(line) for line in booking.extras},
+        "coupon_id": booking.coupon_id,
+        "discount": json_value(booking.discount),
+        "guest_types": [
+            {"guest_type_uid": line.guest_type_id, "type": line.guest_type.name, "count": line.count,
+             "is_child": line.guest_type.is_child}
+            for line in booking.guest_types
+        ],
         "created_at": json_value(booking.created_at),
         "updated_at": json_value(booking.updated_at),
+    }
+
+
+def booking_extra_record(line) -> dict[str, Any]:
+    """An extra on a booking, as one entry of ``contract_details.extradeets``: tax included in the total."""
+    total = line.unit_price * line.quantity
+    return {
+        "extras_uid": line.extra_id,
+        "name": line.extra.name,
+        "quantity": line.quantity,
+        "price": json_value(line.unit_price),
+        "tax_rate": json_value(line.tax_rate),
+        "total": json_value(total),
+        "tax": json_value(tax_part(total, line.tax_rate)),
+    }
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def extra_record(extra) -> dict[str, Any]:
+    """An optional extra as Jomres' ``extra_details``."""
+    return {
+        "extras_uid": extra.id,
+        "property_uid": extra.property_id,
+        "name": extra.name,
+        "desc": extra.description,
+        "price": json_value(extra.price),
+        "auto_select": extra.auto_select,
+        "tax_rate": json_value(extra.tax_rate),
+        "maxquantity": extra.max_quantity,
+        "validfrom": _day(extra.valid_from),
+        "validto": _day(extra.valid_to),
+        "include_in_property_lists": extra.include_in_property_lists,
+        "limited_to_room_type": extra.room_type,
+    }
+
+
+def coupon_record(coupon) -> dict[str, Any]:
+    """A coupon as ``coupon_details``: Jomres' coupon fields, and its guest limit (``max_uses``, ``uses``)."""
+    return {
+        "coupon_id": coupon.id,
+        "property_uid": coupon.property_id,
+        "coupon_code": coupon.code,
+        "description": coupon.description,
+        "amount": json_value(coupon.amount),
+        "is_percentage": coupon.is_percentage,
+        "valid_from": _day(coupon.valid_from),
+        "valid_to": _day(coupon.valid_to),
+        "booking_valid_from": _day(coupon.booking_valid_from),
+        "booking_valid_to": _day(coupon.booking_valid_to),
+        "max_uses": coupon.max_uses,
+        "uses": uses(coupon),
+    }
+
+
+def guest_type_record(guest_type) -> dict[str, Any]:
+    """A guest type as Jomres' ``guest_type_details`` (``posneg`` 1: plus, 0: minus)."""
+    return {
+        "guest_type_uid": guest_type.id,
+        "property_uid": guest_type.property_id,
+        "type": guest_type.name,
+        "notes": guest_type.notes,
+        "maximum": guest_type.maximum,
+        "is_percentage": guest_type.is_percentage,
+        "posneg": 1 if guest_type.posneg else 0,
+        "variance": json_value(guest_type.variance),
+        "is_child": guest_type.is_child,
     }
 
 
@@ -246,7 +328,16 @@ SUBJECTS: dict[str, tuple[str, str | None]] = {
     "property_added": ("property_details", None),
     "property_saved": ("property_details", None),
     "property_settings_updated": ("property_settings", None),
+    "extra_saved": ("extra_details", "extras_uid"),
+    "extra_deleted": ("extra_details", "extras_uid"),
+    "coupon_saved": ("coupon_details", "coupon_id"),
+    "coupon_updated": ("coupon_details", "coupon_id"),
+    "coupon_deleted": ("coupon_details", "coupon_id"),
+    "guest_type_saved": ("guest_type_details", "guest_type_uid"),
+    "guest_type_deleted": ("guest_type_details", "guest_type_uid"),
 }
+# Other spellings of an id key in an event's data: Jomres' fake-event tool says ``extra_uid``.
+ID_ALIASES = {"extras_uid": ("extra_uid",)}
 
 
 def callback_events() -> list[str]:
@@ -290,6 +381,9 @@ _LOADERS: dict[str, Callable[[Property, int | None], dict]] = {
     "property_details": lambda prop, uid: property_record(prop),
     "property_settings": lambda prop, uid: settings_record(prop),
     "property_tariffs": lambda prop, uid: tariffs_record(prop),
+    "extra_details": lambda prop, uid: extra_record(get_extra(prop, uid)),
+    "coupon_details": lambda prop, uid: coupon_record(get_coupon(prop, uid)),
+    "guest_type_details": lambda prop, uid: guest_type_record(get_guest_type(prop, uid)),
 }
 
 
@@ -337,8 +431,11 @@ def record_for_event(event: str, data: dict) -> dict | None:
     id_key = SUBJECTS[event][1]
     subject_id = None
     if id_key is not None:
+        value = data.get(id_key)
+        for alias in ID_ALIASES.get(id_key, ()):
+            value = data.get(alias) if value is None else value
         try:
-            subject_id = int(data.get(id_key))
+            subject_id = int(value)
         except (TypeError, ValueError):
             return None
     try:
