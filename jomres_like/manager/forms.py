@@ -23,6 +23,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
+from .booking_option_fields import BookingOptionFields
+
 MONEY = NumberInput(step="0.01", min="0")
 
 
@@ -190,8 +192,8 @@ class SearchForm(FlaskForm):
 
 
 # ---- Bookings ------------------------------------------------------------------------------------
-class BookingEditForm(FlaskForm):
-    """A booking's dates, rooms, guest, amounts and requests."""
+class BookingEditForm(BookingOptionFields, FlaskForm):
+    """A booking's dates, rooms, guest, amounts, requests, extras, guest types and coupon."""
 
     arrival = DateField("Arrival", validators=[InputRequired()])
     departure = DateField("Departure", validators=[InputRequired()])
@@ -236,6 +238,7 @@ class BookingEditForm(FlaskForm):
     def values(self) -> dict[str, Any]:
         """The booking fields as the services expect them (blank amounts left out: priced/derived)."""
         values = values_of(self, self.FIELDS)
+        values.update(self.option_values())
         values["children"] = values.get("children") or 0
         for name in ("contract_total", "deposit_required", "guest_uid"):
             if values.get(name) in (None, ""):
