@@ -27,7 +27,7 @@ def extras(property_uid: int):
 
 def _form(prop, extra=None, **kwargs) -> ExtraForm:
     form = ExtraForm(obj=extra, **kwargs)
-    form.set_choices(extra_service.room_types(prop))
+    form.set_choices(extra_service.room_types(prop), extra.room_type if extra is not None else "")
     return form
 
 

@@ -59,12 +59,10 @@ class ExtraForm(FlaskForm):
         "include_in_property_lists",
     )
 
-    def set_choices(self, room_types: list[str]) -> None:
-        """Offer the property's room types (and the current one, should its rooms be gone)."""
-        current = (
-            [self.room_type.data] if self.room_type.data and self.room_type.data not in room_types else []
-        )
-        self.room_type.choices = options([("", "Any room")] + [(t, t) for t in room_types + current])
+    def set_choices(self, room_types: list[str], current: str = "") -> None:
+        """Offer the property's room types, and the ``current`` one of the extra should its rooms be gone."""
+        kept = [current] if current and current not in room_types else []
+        self.room_type.choices = options([("", "Any room")] + [(t, t) for t in room_types + kept])
 
 
 class CouponForm(FlaskForm):

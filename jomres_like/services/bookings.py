@@ -141,7 +141,8 @@ def modify_booking(booking: Booking, values: dict[str, Any]) -> dict:
     if options is not None:
         new["adults"], new["children"] = options.people(new.get("adults", booking.adults),
                                                         new.get("children", booking.children))
-    if option_changes and "contract_total" not in new:  # new options: priced again
+    # new options: priced again, unless a new total is entered with them (the edit form sends the old one)
+    if option_changes and new.get("contract_total", booking.contract_total) == booking.contract_total:
         price = price_booking(prop, rooms, arrival, departure, new["adults"] + new["children"], options)
         new["contract_total"], new["discount"] = price.total, price.discount
     total = new.get("contract_total", booking.contract_total)
