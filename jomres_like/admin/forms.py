@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import BaseForm
 from ..manager.forms import MultiCheckboxField, options
 from ..models import ROLE_LABELS, ROLES
 
 ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     """A new user: name, email, role and password."""
 
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
@@ -22,7 +22,7 @@ class UserForm(FlaskForm):
     properties = MultiCheckboxField("Properties (managers only)", coerce=int)
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(BaseForm):
     """An existing user's email, role, active flag, new password and assigned properties."""
 
     email = EmailField("Email", validators=[Optional(), Length(max=255)])
@@ -32,7 +32,7 @@ class UserEditForm(FlaskForm):
     properties = MultiCheckboxField("Properties (managers only)", coerce=int)
 
 
-class SiteSettingsForm(FlaskForm):
+class SiteSettingsForm(BaseForm):
     """The site-wide settings."""
 
     development = BooleanField("Development mode (keep task files, log DEBUG lines, allow loopback webhooks)")

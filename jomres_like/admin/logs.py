@@ -23,11 +23,11 @@ import requests
 import urllib3
 from flask import abort, current_app, render_template, request
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, IntegerField, SearchField, SelectField
+from wtforms import HiddenField, IntegerField, SearchField, SelectField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..background import trigger
+from ..forms import BaseForm, PlainForm
 from ..logs import CHANNELS, get_logger, scrub
 from ..services.site import development_mode
 from . import bp
@@ -179,7 +179,7 @@ def rerun_target(url: str, self_url: str) -> tuple[str, str] | None:
 
 
 # -- forms ------------------------------------------------------------------------------------------------
-class LogSearchForm(Form):
+class LogSearchForm(PlainForm):
     """The viewer's filters, from the query string (a GET form changes nothing: it carries no CSRF token)."""
 
     channel = SelectField("Channel", validators=[Optional()], validate_choice=True)
@@ -187,7 +187,7 @@ class LogSearchForm(Form):
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
 
 
-class RerunForm(FlaskForm):
+class RerunForm(BaseForm):
     """The "Re-run" button: which logged ``/background_process`` URL to request again."""
 
     url = HiddenField("URL", validators=[DataRequired(), Length(max=1000)])

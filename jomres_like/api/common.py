@@ -8,12 +8,14 @@ owner does not manage is 403; a child record (booking, guest, room...) of anothe
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
 from flask import g, jsonify, request
 from flask_smorest import Blueprint
 from sqlalchemy import bindparam, select
+from webargs.flaskparser import FlaskParser, abort
 from werkzeug.exceptions import HTTPException
 
 from ..errors import json_error
@@ -190,9 +192,30 @@ def _service_error(error: ServiceError):
     return json_error(error.status, error.message, **extra)
 
 
+class BodyParser(FlaskParser):
+    """webargs' parser of request bodies and query strings; a JSON body nested too deeply or holding a number
+    too long to read is a 400 with a message, as malformed JSON is."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise  # webargs answers it: "Invalid JSON body."
+        except RecursionError:
+            abort(400, messages={"json": ["The JSON body is nested too deeply."]})
+        except ValueError:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+            abort(400, messages={"json": ["The JSON body holds a number too long to read."]})
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint whose bodies and query strings are read by :class:`BodyParser`."""
+
+    ARGUMENTS_PARSER = BodyParser()
+
+
 def make_blueprint(name: str, description: str) -> Blueprint:
     """A flask-smorest blueprint under ``/jomres/api`` answering every error in the envelope."""
-    bp = Blueprint(name, __name__, url_prefix="/jomres/api", description=description)
+    bp = ApiBlueprint(name, __name__, url_prefix="/jomres/api", description=description)
     bp.register_error_handler(HTTPException, _http_error)
     bp.register_error_handler(ServiceError, _service_error)
     return bp

@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ..services.validation import text_problem
+
 MAX_ID = 2**31 - 1
 _id = validate.Range(min=1, max=MAX_ID)
 _money = validate.Range(min=0, max=9_999_999_999)
@@ -39,11 +41,32 @@ class JsonBoolean(fields.Boolean):
         return value
 
 
+def storable_text(value: str) -> None:
+    """Refuse text no field may hold (NUL, lone surrogate, control character: ``text_problem``)."""
+    problem = text_problem(value)
+    if problem:
+        raise ma.ValidationError(problem)
+
+
+def _check_text_of(field: fields.Field) -> None:
+    """Give ``field`` and the string fields inside it (list items, dict keys and values) the text check."""
+    if isinstance(field, fields.String):
+        field.validators = [storable_text, *field.validators]
+    inner = [getattr(field, name, None) for name in ("inner", "key_field", "value_field")]
+    for part in [*inner, *getattr(field, "tuple_fields", ())]:
+        if isinstance(part, fields.Field):
+            _check_text_of(part)
+
+
 class _In(ma.Schema):
-    """Request schemas refuse unknown fields."""
+    """Request schemas refuse unknown fields, and text no field may hold in any string field."""
 
     class Meta:
         unknown = ma.RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        """Every string field of a request, declared now or later, is checked with :func:`storable_text`."""
+        _check_text_of(field_obj)
 
 
 class _Out(ma.Schema):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import once
 from ..extensions import db
+from ..forms import BaseForm
 from ..oauth import keys
 from ..services import NotFound, ServiceError
 from . import bp
@@ -24,7 +24,7 @@ class ScopesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class AppKeyForm(FlaskForm):
+class AppKeyForm(BaseForm):
     """An app key's name and scopes (only those the user's role may grant)."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
@@ -37,7 +37,7 @@ class AppKeyForm(FlaskForm):
         return self
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A POST with only the CSRF token (expire tokens, delete)."""
 
 

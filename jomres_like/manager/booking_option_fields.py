@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import FieldList, Form, FormField, HiddenField, IntegerField, StringField
+from wtforms import FieldList, FormField, HiddenField, IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import NumberInput
 
+from ..forms import PlainForm
 
-class ExtraLineForm(Form):
+
+class ExtraLineForm(PlainForm):
     """How many of one extra a booking has (0: none)."""
 
     extras_uid = HiddenField()
@@ -24,7 +26,7 @@ class ExtraLineForm(Form):
     )
 
 
-class GuestTypeLineForm(Form):
+class GuestTypeLineForm(PlainForm):
     """How many guests of one guest type a booking has."""
 
     guest_type_uid = HiddenField()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
@@ -23,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
+from ..forms import BaseForm, PlainForm
 from .booking_option_fields import BookingOptionFields
 
 MONEY = NumberInput(step="0.01", min="0")
@@ -58,12 +58,12 @@ def values_of(form: Form, names: tuple[str, ...] | list[str], keep_blank: bool =
     return values
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """An empty form: the CSRF token of a POST button (publish, check in, delete...)."""
 
 
 # ---- Properties ----------------------------------------------------------------------------------
-class PropertyForm(FlaskForm):
+class PropertyForm(BaseForm):
     """A property's details."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=255)])
@@ -79,7 +79,7 @@ class PropertyForm(FlaskForm):
     FIELDS = ("name", "street", "town", "region", "country", "postcode", "email", "telephone", "description")
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(BaseForm):
     """A property's settings."""
 
     currency = StringField("Currency", validators=[DataRequired(), Length(min=3, max=3)])
@@ -105,7 +105,7 @@ class SettingsForm(FlaskForm):
 
 
 # ---- Rooms and tariffs ---------------------------------------------------------------------------
-class RoomForm(FlaskForm):
+class RoomForm(BaseForm):
     """A room."""
 
     number = StringField("Room number", validators=[DataRequired(), Length(max=40)])
@@ -121,7 +121,7 @@ class RoomForm(FlaskForm):
     FIELDS = ("number", "name", "room_type", "max_people")
 
 
-class TariffForm(FlaskForm):
+class TariffForm(BaseForm):
     """One tariff: a nightly rate for a room type over a date range."""
 
     name = StringField("Name", validators=[Length(max=255)])
@@ -152,7 +152,7 @@ class TariffForm(FlaskForm):
 
 
 # ---- Guests --------------------------------------------------------------------------------------
-class GuestForm(FlaskForm):
+class GuestForm(BaseForm):
     """A guest."""
 
     firstname = StringField("First name", validators=[DataRequired(), Length(max=120)])
@@ -182,7 +182,7 @@ class GuestForm(FlaskForm):
     )
 
 
-class SearchForm(FlaskForm):
+class SearchForm(BaseForm):
     """A search box for lists (GET, no CSRF)."""
 
     class Meta:
@@ -192,7 +192,7 @@ class SearchForm(FlaskForm):
 
 
 # ---- Bookings ------------------------------------------------------------------------------------
-class BookingEditForm(BookingOptionFields, FlaskForm):
+class BookingEditForm(BookingOptionFields, BaseForm):
     """A booking's dates, rooms, guest, amounts, requests, extras, guest types and coupon."""
 
     arrival = DateField("Arrival", validators=[InputRequired()])
@@ -269,7 +269,7 @@ class BookingForm(BookingEditForm):
         return values
 
 
-class BookingFilterForm(FlaskForm):
+class BookingFilterForm(BaseForm):
     """Filters of the booking list (GET, no CSRF)."""
 
     class Meta:
@@ -287,26 +287,26 @@ class BookingFilterForm(FlaskForm):
     q = StringField("Guest or booking number", validators=[Optional(), Length(max=100)])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(BaseForm):
     """Why a booking is cancelled."""
 
     reason = StringField("Reason", validators=[Length(max=255)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(BaseForm):
     """A note on a booking."""
 
     text = TextAreaField("Note", validators=[DataRequired(), Length(max=5000)])
 
 
-class DepositForm(FlaskForm):
+class DepositForm(BaseForm):
     """A deposit payment."""
 
     amount = DecimalField("Amount", places=2, validators=[InputRequired()], widget=MONEY)
     reference = StringField("Reference", validators=[DataRequired(), Length(max=80)])
 
 
-class BlackBookingForm(FlaskForm):
+class BlackBookingForm(BaseForm):
     """Rooms taken out of service."""
 
     room_uids = MultiCheckboxField("Rooms", coerce=int)
@@ -316,7 +316,7 @@ class BlackBookingForm(FlaskForm):
 
 
 # ---- Invoices ------------------------------------------------------------------------------------
-class InvoiceLineForm(Form):
+class InvoiceLineForm(PlainForm):
     """One invoice line; a line left blank is ignored."""
 
     description = StringField("Description", validators=[Length(max=255)])
@@ -327,7 +327,7 @@ class InvoiceLineForm(Form):
     tax_rate = DecimalField("Tax %", places=2, default=0, validators=[Optional()], widget=MONEY)
 
 
-class InvoiceForm(FlaskForm):
+class InvoiceForm(BaseForm):
     """A new invoice, for a booking or a guest, with its lines."""
 
     contract_uid = SelectField("Booking", choices=[], validate_choice=True)

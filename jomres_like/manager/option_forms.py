@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import NumberInput
 
+from ..forms import BaseForm
 from .forms import MONEY, options
 
 
@@ -25,7 +25,7 @@ def _yes(value: Any) -> bool:
     return value in (True, "True", "true", "1")
 
 
-class ExtraForm(FlaskForm):
+class ExtraForm(BaseForm):
     """An optional extra."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=255)])
@@ -65,7 +65,7 @@ class ExtraForm(FlaskForm):
         self.room_type.choices = options([("", "Any room")] + [(t, t) for t in room_types + kept])
 
 
-class CouponForm(FlaskForm):
+class CouponForm(BaseForm):
     """A coupon."""
 
     code = StringField("Code", validators=[DataRequired(), Length(max=40)])
@@ -95,7 +95,7 @@ class CouponForm(FlaskForm):
     )
 
 
-class GuestTypeForm(FlaskForm):
+class GuestTypeForm(BaseForm):
     """A guest type (Jomres customer type)."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])

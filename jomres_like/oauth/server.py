@@ -27,6 +27,7 @@ from ..logs import get_logger
 from ..models import OAuthClient, OAuthToken
 from ..models.oauth import token_digest
 from ..timeutil import utcnow
+from . import credentials
 from .bearer import MAX_TOKEN_LENGTH, REALM
 from .keys import SECRET_HASH_METHOD, can_have_keys
 
@@ -159,6 +160,8 @@ authorization = AuthorizationServer(query_client=query_client, save_token=save_t
 authorization.register_grant(ClientCredentialsGrant)
 authorization.register_endpoint(RevocationEndpoint)
 authorization.register_endpoint(IntrospectionEndpoint)
+authorization.register_client_auth_method("client_secret_basic", credentials.client_secret_basic)
+authorization.register_client_auth_method("client_secret_post", credentials.client_secret_post)
 
 
 def init_app(app: Flask) -> None:

@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import ValidationError
 
+# What no text field may hold: NUL (PostgreSQL refuses it), lone surrogates (not encodable as UTF-8, so no
+# database driver can send them) and the other C0 controls but tab, LF and CR (no place in text people type;
+# they would forge lines in logs and headers).
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def text_problem(text: str) -> str | None:
+    """The message for the first character of ``text`` no field may hold (NUL, lone surrogate, control), or
+    ``None`` when every character may be stored."""
+    found = _UNSAFE_TEXT.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    if code == 0:
+        return "Must not contain a NUL character (U+0000)."
+    if 0xD800 <= code <= 0xDFFF:
+        return f"Must not contain a lone surrogate (U+{code:04X}): send valid Unicode text."
+    return f"Must not contain the control character U+{code:04X}."
+
+
+def check_text(value: Any, field: str, label: str) -> Any:
+    """Return ``value`` unchanged; refuse a string holding a character no field may hold."""
+    problem = text_problem(value) if isinstance(value, str) else None
+    if problem:
+        raise ValidationError(f"{label}: {problem}", field=field)
+    return value
+
 
 def require_text(value: Any, field: str, label: str, max_length: int = 255, required: bool = True) -> str:
-    """Return ``value`` stripped; refuse a missing required value or one that is too long."""
-    text = "" if value is None else str(value).strip()
+    """Return ``value`` stripped; refuse it when required and missing, too long, or not storable text."""
+    text = check_text("" if value is None else str(value).strip(), field, label)
     if required and not text:
         raise ValidationError(f"{label} is required.", field=field)
     if len(text) > max_length:

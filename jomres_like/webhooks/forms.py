@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
@@ -27,6 +26,7 @@ from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import signals
+from ..forms import BaseForm, PlainForm
 from ..services import ServiceError
 from . import authmethods
 
@@ -43,7 +43,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class WebhookFormBase(FlaskForm):
+class WebhookFormBase(BaseForm):
     """The fields every webhook has; :func:`webhook_form` adds one ``auth_<method>`` sub-form per method."""
 
     url = URLField("URL", validators=[InputRequired(), Length(max=2048)])
@@ -106,7 +106,7 @@ def _auth_field(spec: authmethods.AuthField) -> Field:
 
 def _auth_form_class(method: type[authmethods.AuthMethod]) -> type[Form]:
     fields = {spec.name: _auth_field(spec) for spec in method.fields}
-    return type(f"{method.name.capitalize()}AuthForm", (Form,), fields)
+    return type(f"{method.name.capitalize()}AuthForm", (PlainForm,), fields)
 
 
 def webhook_form(webhook=None, stored_settings: dict | None = None, **kwargs: Any) -> WebhookFormBase:

@@ -1,37 +1,42 @@
-"""The HTTP transport of webhook requests: SSRF-checked connections, timeouts, no redirects, capped answers.
+"""The HTTP transport of webhook requests, the POST and the OAuth token request alike: one bounded exchange.
 
-``requests`` with an adapter whose connections resolve the host name themselves, check every address with
-:mod:`.ssrf`, and connect to exactly an address that passed (the Host header, TLS SNI and certificate checks
-keep the host name). Proxies from the environment are ignored, redirects are never followed, every request
-has a connect timeout and a total deadline, and at most :data:`MAX_RESPONSE_BYTES` of an answer are read.
+:func:`exchange` sends one request on urllib3 through a :class:`~.guarded.GuardedSession` (SSRF-checked
+connections, no proxies, no redirects, no retries) and reads its answer within bounds: the connect timeout
+for the connect, then a wall-clock deadline of the total timeout on the whole exchange, every socket read
+and write given only the time left; at most a given number of bytes of the answer are read, decompressed
+and on the wire alike. :func:`send` and :func:`post` turn an exchange into an :class:`AttemptResult`.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
+import http.client
+import ssl
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import Message
 from email.utils import parsedate_to_datetime
-from functools import lru_cache
-from http.cookiejar import DefaultCookiePolicy
 
-import requests
 import urllib3
 from flask import current_app, has_app_context
-from requests.adapters import HTTPAdapter
-from requests.structures import CaseInsensitiveDict
-from requests.utils import DEFAULT_CA_BUNDLE_PATH, get_encoding_from_headers
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
-from urllib3.util.connection import create_connection
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    DecodeError,
+    LocationValueError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
+from urllib3.exceptions import SSLError as Urllib3SSLError
 
 from .. import PRODUCT, __version__
 from ..logs import get_logger, scrub
-from .ssrf import AddressPolicy, BlockedAddress, current_policy, resolve_checked
+from .guarded import BlockedConnection, GuardedSession, deadline, time_left, webhook_session
+
+__all__ = ["AnswerTooLarge", "AttemptResult", "GuardedSession", "TransportError", "exchange", "post", "send",
+           "webhook_session"]
 
 log = get_logger("Webhooks")
 
@@ -40,10 +45,9 @@ MAX_RESPONSE_BYTES = 64 * 1024
 EXCERPT_CHARS = 500
 ERROR_CHARS = 255
 MAX_RETRY_AFTER = 7 * 24 * 3600
-#: guarded sessions kept per thread (one per webhook and address policy) before they are all closed
-MAX_SESSIONS = 64
-
-_sessions = threading.local()
+READ_CHUNK = 16 * 1024
+#: sent with every request unless the caller sets them (the headers ``requests`` used to send)
+BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
 
 
 @dataclass
@@ -64,99 +68,39 @@ class AttemptResult:
         return cls(ok=False, status_code=status_code, duration_ms=duration_ms, error=error[:ERROR_CHARS])
 
 
-class BlockedConnection(NewConnectionError):
-    """The connection was refused by the SSRF policy before any packet was sent."""
+class TransportError(Exception):
+    """A request that got no usable answer; ``reason`` is short, secret-free and safe to record."""
 
-    def __init__(self, conn, why: str):
-        super().__init__(conn, why)
-        self.why = why
+    def __init__(self, reason: str, timed_out: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.timed_out = timed_out
 
 
-class _GuardedConnectionMixin:
-    """Resolve, check every address, connect to a checked one (``policy`` is set per adapter)."""
+class AnswerTooLarge(TransportError):
+    """The answer is longer than the exchange's limit (decompressed, or on the wire)."""
 
-    policy: AddressPolicy = AddressPolicy()
 
-    def _new_conn(self) -> socket.socket:
+@dataclass(frozen=True)
+class Answer:
+    """An answer read within the bounds: status, reason phrase, headers and the (decompressed) body."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    content: bytes
+
+    def text(self) -> str:
+        """The body decoded with the charset the answer names (UTF-8 when none or unknown)."""
+        message = Message()
+        message["Content-Type"] = self.headers.get("Content-Type", "")
+        charset = message.get_content_charset()
+        if charset is None and message.get_content_maintype() == "text":
+            charset = "iso-8859-1"  # HTTP/1.1's default for text, as requests decoded it
         try:
-            addresses = resolve_checked(self._dns_host, self.port, self.policy)
-        except BlockedAddress as exc:
-            raise BlockedConnection(self, f"Refused by the SSRF policy: {exc}") from exc
-        except socket.gaierror as exc:
-            raise NameResolutionError(self.host, self, exc) from exc
-        last_error: OSError | None = None
-        for _family, address in addresses:
-            try:
-                return create_connection((address, self.port), self.timeout,
-                                         source_address=self.source_address,
-                                         socket_options=self.socket_options)
-            except TimeoutError as exc:
-                raise ConnectTimeoutError(self, f"Connection to {self.host} timed out") from exc
-            except OSError as exc:
-                last_error = exc
-        raise NewConnectionError(self, f"Failed to establish a new connection: {last_error}")
-
-
-@lru_cache(maxsize=32)
-def _pool_classes(policy: AddressPolicy) -> dict[str, type]:
-    """Connection pool classes whose connections enforce ``policy``."""
-    attrs = {"policy": policy}
-    http_conn = type("GuardedHTTPConnection", (_GuardedConnectionMixin, HTTPConnection), attrs)
-    https_conn = type("GuardedHTTPSConnection", (_GuardedConnectionMixin, HTTPSConnection), attrs)
-    return {
-        "http": type("GuardedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
-        "https": type("GuardedHTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn}),
-    }
-
-
-class GuardedAdapter(HTTPAdapter):
-    """A ``requests`` adapter whose connections only reach addresses ``policy`` allows; no retries."""
-
-    def __init__(self, policy: AddressPolicy, **kwargs):
-        self.policy = policy
-        super().__init__(max_retries=0, **kwargs)
-
-    def init_poolmanager(self, *args, **kwargs) -> None:
-        """Create the pool manager with the guarded pool classes."""
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _pool_classes(self.policy)
-
-    def proxy_manager_for(self, proxy, **proxy_kwargs):
-        """Proxies would connect on our behalf to unchecked addresses: refuse them."""
-        raise requests.exceptions.InvalidProxyURL("Proxies are not used for webhook requests")
-
-
-def guard_session(session: requests.Session, policy: AddressPolicy | None = None) -> requests.Session:
-    """Make ``session`` (plain or Authlib) safe: guarded adapter (also for any redirect), no proxies."""
-    adapter = GuardedAdapter(policy if policy is not None else current_policy())
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.trust_env = False
-    session.proxies = {}
-    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # a receiver's cookies are never kept
-    session.headers["User-Agent"] = USER_AGENT
-    return session
-
-
-def webhook_session(webhook_id: int) -> requests.Session:
-    """This thread's guarded session for one webhook, so that connections to its receiver are reused.
-
-    Keyed by the webhook and the current address policy: a changed policy (development mode, allowed
-    networks) gets a new session, and every new connection is still checked by the guarded adapter.
-    """
-    policy = current_policy()
-    cache = getattr(_sessions, "cache", None)
-    if cache is None:
-        cache = _sessions.cache = {}
-    key = (webhook_id, policy)
-    session = cache.get(key)
-    if session is None:
-        if len(cache) >= MAX_SESSIONS:
-            for old in cache.values():
-                old.close()
-            cache.clear()
-        session = cache[key] = guard_session(requests.Session(), policy)
-    return session
+            return self.content.decode(charset or "utf-8", errors="replace")
+        except LookupError:  # an unknown charset named by the receiver
+            return self.content.decode("utf-8", errors="replace")
 
 
 def timeouts() -> tuple[float, float]:
@@ -164,6 +108,121 @@ def timeouts() -> tuple[float, float]:
     config = current_app.config if has_app_context() else {}
     connect = float(config.get("JOMRES_WEBHOOK_CONNECT_TIMEOUT", 5.0))
     return connect, float(config.get("JOMRES_WEBHOOK_TIMEOUT", 15.0))
+
+
+def exchange(method: str, url: str, *, body: bytes | None = None, headers: Mapping[str, str] | None = None,
+             session: GuardedSession | None = None, limit: int = MAX_RESPONSE_BYTES,
+             fail_over_limit: bool = False) -> Answer:
+    """Send one request and read its answer within the timeouts; raise :class:`TransportError`.
+
+    At most ``limit`` bytes of the body are read (decompressed); beyond them the body is cut, or with
+    ``fail_over_limit`` the exchange fails with :class:`AnswerTooLarge` (also when more than ``limit``
+    compressed bytes arrive). A connection whose answer was not read to its end is closed, not reused.
+    """
+    connect_timeout, total_timeout = timeouts()
+    own_session = session is None
+    session = GuardedSession() if own_session else session
+    merged = urllib3.HTTPHeaderDict(BASE_HEADERS)
+    for name, value in (headers or {}).items():
+        merged[name] = value  # the caller's value wins, whatever the case of its name
+    started = time.monotonic()
+    try:
+        with deadline(started + total_timeout):
+            parsed = _parse(url)
+            pool = session.pool(parsed.scheme, parsed.host, parsed.port)
+            raw = pool.urlopen(
+                method, parsed.request_uri, body=body, headers=merged, redirect=False, retries=False,
+                assert_same_host=False, preload_content=False, decode_content=False,
+                timeout=urllib3.Timeout(connect=min(connect_timeout, total_timeout), read=total_timeout),
+            )
+            try:
+                content = _read_body(raw, limit, fail_over_limit)
+            finally:
+                if not raw.closed:  # not read to its end (cut, too large, timed out): not reused
+                    raw.close()
+                raw.release_conn()
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError) as exc:
+        raise _describe(exc, connect_timeout, total_timeout) from None
+    finally:
+        if own_session:
+            session.close()
+    return Answer(raw.status, raw.reason or "", raw.headers, content)
+
+
+def _parse(url: str) -> urllib3.util.Url:
+    """The parts of an http(s) URL; raises LocationValueError for anything else."""
+    parsed = urllib3.util.parse_url(url)
+    if (parsed.scheme or "").lower() not in ("http", "https") or not parsed.host:
+        raise LocationValueError(f"not an http(s) URL: {url!r}")
+    return parsed
+
+
+def _read_body(raw: urllib3.BaseHTTPResponse, limit: int, fail_over_limit: bool) -> bytes:
+    """Read the body, decompressing, in chunks up to ``limit`` bytes (see :func:`exchange`)."""
+    if fail_over_limit:
+        declared = raw.headers.get("Content-Length", "")
+        if declared.strip().isdigit() and int(declared) > limit:
+            raise AnswerTooLarge(f"the answer exceeds {limit} bytes")
+    cap = limit + 1 if fail_over_limit else limit  # one byte more tells a too-long answer from a full one
+    chunks: list[bytes] = []
+    size = 0
+    while size < cap:
+        time_left()  # raises TimeoutError once the deadline passed, even while the reads find data
+        chunk = raw.read(min(READ_CHUNK, cap - size), decode_content=True)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if fail_over_limit and raw.tell() > limit:  # compressed bytes read so far
+            raise AnswerTooLarge(f"the answer exceeds {limit} bytes")
+    if fail_over_limit and size > limit:
+        raise AnswerTooLarge(f"the answer exceeds {limit} bytes")
+    return b"".join(chunks)
+
+
+def _causes(exc: BaseException):
+    """``exc`` and the exceptions behind it (``reason``, ``args``, cause, context), bounded."""
+    stack, seen = [exc], set()
+    while stack and len(seen) < 20:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        behind = [getattr(item, "reason", None), item.__cause__, item.__context__, *getattr(item, "args", ())]
+        stack.extend(other for other in behind if isinstance(other, BaseException))
+
+
+def _describe(exc: BaseException, connect_timeout: float, total_timeout: float) -> TransportError:
+    """The short, secret-free reason a request failed."""
+    causes = list(_causes(exc))
+
+    def any_of(*kinds: type) -> bool:
+        return any(isinstance(cause, kinds) for cause in causes)
+
+    for cause in causes:
+        if isinstance(cause, BlockedConnection):
+            return TransportError(cause.why)
+    if any(isinstance(c, ConnectTimeoutError) and not isinstance(c, NewConnectionError) for c in causes):
+        return TransportError(f"Connection timed out after {connect_timeout:g} s", timed_out=True)
+    if any_of(ReadTimeoutError, TimeoutError):
+        return TransportError(f"Timed out after {total_timeout:g} s waiting for the answer", timed_out=True)
+    if any_of(Urllib3SSLError, ssl.SSLError, ssl.CertificateError):
+        return TransportError("TLS error: the certificate could not be verified or the handshake failed")
+    if any_of(NameResolutionError):
+        return TransportError("The host name does not resolve")
+    if any_of(ConnectionRefusedError):
+        return TransportError("Connection refused")
+    if any_of(http.client.RemoteDisconnected, http.client.IncompleteRead, ConnectionResetError,
+              BrokenPipeError, ProtocolError):
+        return TransportError("The receiver closed the connection without an answer")
+    if any_of(NewConnectionError):
+        return TransportError("Connection failed")
+    if any_of(DecodeError):
+        return TransportError("The answer could not be decompressed")
+    if any_of(LocationValueError, ValueError):
+        return TransportError("The URL is not valid")
+    return TransportError(f"Request failed ({type(exc).__name__})")
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -193,183 +252,28 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return scrub(text)
 
 
-def _causes(exc: BaseException):
-    """``exc`` and the exceptions behind it (``reason``, ``args``, cause, context), bounded."""
-    stack, seen = [exc], set()
-    while stack and len(seen) < 20:
-        item = stack.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        yield item
-        behind = [getattr(item, "reason", None), item.__cause__, item.__context__, *getattr(item, "args", ())]
-        stack.extend(other for other in behind if isinstance(other, BaseException))
-
-
-def describe_exception(exc: BaseException) -> str:
-    """A short, secret-free reason for a failed request."""
-    for cause in _causes(exc):
-        if isinstance(cause, BlockedConnection):
-            return cause.why
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "Connection timed out"
-    if isinstance(exc, (requests.exceptions.ReadTimeout, requests.exceptions.Timeout)):
-        return "Timed out waiting for the answer"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS error: the certificate could not be verified or the handshake failed"
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        text = str(exc)
-        if "Name or service not known" in text or "NameResolutionError" in text or "resolve" in text:
-            return "The host name does not resolve"
-        if "Connection refused" in text:
-            return "Connection refused"
-        if "reset by peer" in text or "RemoteDisconnected" in text or "closed connection" in text:
-            return "The receiver closed the connection without an answer"
-        return "Connection failed"
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                        requests.exceptions.InvalidSchema)):
-        return "The URL is not valid"
-    return f"Request failed ({type(exc).__name__})"
-
-
-def _decode(content: bytes, encoding: str | None) -> str:
-    try:
-        return content.decode(encoding or "utf-8", errors="replace")
-    except LookupError:  # an unknown charset named by the receiver
-        return content.decode("utf-8", errors="replace")
-
-
 def printable(text: str) -> str:
     """``text`` without NUL and other control characters (they cannot be stored in every database)."""
     return "".join(char if char.isprintable() or char in "\n\t" else " " for char in text)
 
 
-def _read_capped(raw: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
-    """Read at most MAX_RESPONSE_BYTES of the answer, giving up once ``deadline`` has passed.
-
-    ``read1`` returns whatever has arrived, so a receiver trickling its answer is cut off at the deadline
-    (late by at most one socket read timeout).
-    """
-    chunks: list[bytes] = []
-    size = 0
-    while size < MAX_RESPONSE_BYTES:
-        if time.monotonic() > deadline:
-            raise requests.exceptions.ReadTimeout("total deadline passed while reading the answer")
-        try:
-            chunk = raw.read1(MAX_RESPONSE_BYTES - size, decode_content=True)
-        except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
-            raise requests.exceptions.ReadTimeout(exc) from exc
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise requests.exceptions.ConnectionError(exc) from exc
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)[:MAX_RESPONSE_BYTES]
-
-
-@dataclass
-class _Answer:
-    """The parts of an answer that :func:`send` reads, whichever way the request went."""
-
-    raw: urllib3.BaseHTTPResponse
-    status: int
-    reason: str
-    headers: Mapping[str, str]
-    encoding: str | None
-    close: Callable[[], None]
-
-
-def _open(session: requests.Session, method: str, url: str, body: bytes | None, headers: dict | None,
-          timeout: tuple[float, float], **kwargs) -> _Answer:
-    """Send the request; a plain guarded session goes straight to its connection pool.
-
-    ``requests`` spends about as long preparing a request (cookies, hooks, environment, URL) as the round
-    trip to a receiver on the same network takes. A session of our own with a guarded adapter and nothing
-    else to apply (no auth, no extra arguments) therefore sends through the adapter's pool directly: the same
-    checked connections, the same timeouts, no redirects, no retries. Any other session (Authlib's OAuth
-    session, say) goes through ``requests``.
-    """
-    if type(session) is requests.Session and session.auth is None and not kwargs:
-        adapter = session.get_adapter(url)
-        if isinstance(adapter, GuardedAdapter):
-            merged = CaseInsensitiveDict(session.headers)  # as requests merges them: ours win, any case
-            merged.update(headers or {})
-            return _urlopen(adapter, method, url, body, merged, timeout)
-    response = session.request(method, url, data=body, headers=headers, timeout=timeout,
-                               allow_redirects=False, stream=True, **kwargs)
-    return _Answer(response.raw, response.status_code, response.reason or "", response.headers,
-                   response.encoding, response.close)
-
-
-def _urlopen(adapter: GuardedAdapter, method: str, url: str, body: bytes | None, headers: Mapping[str, str],
-             timeout: tuple[float, float]) -> _Answer:
-    """One request through ``adapter``'s pool, its errors raised as ``requests`` raises them."""
-    try:
-        parsed = urllib3.util.parse_url(url)
-        if parsed.scheme == "https":  # certificates checked against the same bundle as requests uses
-            pool_kwargs = {"cert_reqs": "CERT_REQUIRED", "ca_certs": DEFAULT_CA_BUNDLE_PATH}
-        else:
-            pool_kwargs = None
-        pool = adapter.poolmanager.connection_from_host(
-            parsed.host, parsed.port, parsed.scheme or "http", pool_kwargs=pool_kwargs
-        )
-        raw = pool.urlopen(
-            method, parsed.request_uri, body=body, headers=headers, redirect=False, retries=False,
-            assert_same_host=False, preload_content=False, decode_content=False,
-            timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]),
-        )
-    except (urllib3.exceptions.LocationValueError, urllib3.exceptions.LocationParseError) as exc:
-        raise requests.exceptions.InvalidURL(exc) from exc
-    except urllib3.exceptions.NewConnectionError as exc:  # before its base class ConnectTimeoutError
-        raise requests.exceptions.ConnectionError(exc) from exc
-    except urllib3.exceptions.ConnectTimeoutError as exc:
-        raise requests.exceptions.ConnectTimeout(exc) from exc
-    except urllib3.exceptions.ReadTimeoutError as exc:
-        raise requests.exceptions.ReadTimeout(exc) from exc
-    except urllib3.exceptions.SSLError as exc:
-        raise requests.exceptions.SSLError(exc) from exc
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise requests.exceptions.ConnectionError(exc) from exc
-
-    def close() -> None:
-        if not raw.closed:  # not read to its end (capped, timed out): the connection is not reused
-            raw.close()
-        raw.release_conn()
-
-    return _Answer(raw, raw.status, raw.reason or "", raw.headers, get_encoding_from_headers(raw.headers),
-                   close)
-
-
-def send(method: str, url: str, *, body: bytes | None = None, headers: dict | None = None,
-         session: requests.Session | None = None, secrets: Iterable[str] = (), log_traffic: bool = True,
-         **kwargs) -> AttemptResult:
-    """Send one request through the guarded transport and describe the outcome (never raises)."""
-    connect_timeout, total_timeout = timeouts()
-    own_session = session is None
-    session = session if session is not None else guard_session(requests.Session())
+def send(method: str, url: str, *, body: bytes | None = None, headers: Mapping[str, str] | None = None,
+         session: GuardedSession | None = None, secrets: Iterable[str] = (),
+         log_traffic: bool = True) -> AttemptResult:
+    """Send one request through :func:`exchange` and describe the outcome (never raises)."""
     secrets = [secret for secret in secrets if secret]
     started = time.monotonic()
     if log_traffic:
         log.info("Sent to %s", url)
     try:
-        answer = _open(session, method, url, body, headers, (connect_timeout, total_timeout), **kwargs)
-        try:
-            content = _read_capped(answer.raw, started + connect_timeout + total_timeout)
-        finally:
-            answer.close()
-    except (requests.exceptions.RequestException, ValueError) as exc:  # ValueError: URLs urllib3 refuses
+        answer = exchange(method, url, body=body, headers=headers, session=session)
+    except TransportError as exc:
         duration = int((time.monotonic() - started) * 1000)
-        reason = describe_exception(exc) if isinstance(exc, requests.exceptions.RequestException) else (
-            "The URL is not valid")
-        log.warning("Failed to deliver to %s after %s ms: %s", url, duration, reason)
-        return AttemptResult.failure(reason, duration)
-    finally:
-        if own_session:
-            session.close()
+        log.warning("Failed to deliver to %s after %s ms: %s", url, duration, exc.reason)
+        return AttemptResult.failure(exc.reason, duration)
     duration = int((time.monotonic() - started) * 1000)
     status = answer.status
-    excerpt = printable(redact(_decode(content, answer.encoding), secrets))[:EXCERPT_CHARS]
+    excerpt = printable(redact(answer.text(), secrets))[:EXCERPT_CHARS]
     result = AttemptResult(ok=200 <= status < 300, status_code=status, duration_ms=duration,
                            response_excerpt=excerpt, gone=status == 410,
                            retry_after=parse_retry_after(answer.headers.get("Retry-After")))
@@ -384,7 +288,7 @@ def send(method: str, url: str, *, body: bytes | None = None, headers: dict | No
     return result
 
 
-def post(url: str, body: bytes, headers: dict, *, session: requests.Session | None = None,
+def post(url: str, body: bytes, headers: Mapping[str, str], *, session: GuardedSession | None = None,
          secrets: Iterable[str] = ()) -> AttemptResult:
     """POST ``body`` to ``url`` through the guarded transport; ``secrets`` are kept out of the excerpt."""
     return send("POST", url, body=body, headers=headers, session=session, secrets=secrets)

@@ -254,6 +254,21 @@ def test_oauth_fetches_a_token_with_client_credentials_and_sends_it_as_bearer(ap
     assert "tok-1" not in log and CLIENT_SECRET not in log and webhook.plain_secret not in log
 
 
+def test_oauth_credentials_are_form_encoded_inside_basic_as_rfc_6749_asks(hook, httpserver):
+    from urllib.parse import unquote
+
+    tokens = TokenServer()
+    httpserver.expect_request("/token", method="POST").respond_with_handler(tokens)
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    secret = "p:ss/wörd%+ &="
+    result, _delivery = send(oauth_hook(hook, httpserver, client_id="app:1", client_secret=secret))
+    assert result.ok, result.error
+    [token_request] = token_requests(httpserver)
+    assert unquote(token_request.authorization.username) == "app:1"
+    assert unquote(token_request.authorization.password) == secret
+    assert token_request.content_type.startswith("application/x-www-form-urlencoded")
+
+
 def test_oauth_caches_the_token_encrypted_until_it_expires(hook, httpserver):
     tokens = TokenServer(expires_in=3600)
     httpserver.expect_request("/token").respond_with_handler(tokens)
@@ -358,11 +373,15 @@ def test_the_token_url_defaults_to_the_webhook_url(hook, httpserver):
          "Token request failed: the token endpoint refused: invalid_client"),
         (Response("oops", 500), "Token request failed: the token endpoint answered HTTP 500"),
         (Response("<html>login</html>", 200),
+         "Token request failed: the token endpoint did not answer with JSON"),
+        (Response(json.dumps(["tok"]), 200, content_type="application/json"),
          "Token request failed: the token endpoint did not answer with a token"),
+        (Response(json.dumps({"access_token": "tok\r\nX-Evil: 1"}), 200, content_type="application/json"),
+         "Token request failed: the token endpoint's access_token is not a valid bearer token"),
         (Response(json.dumps({"token_type": "Bearer"}), 200, content_type="application/json"),
          "Token request failed: the token endpoint's answer has no access_token"),
         (Response("", 302, {"Location": "http://10.0.0.1/token"}),
-         "Token request failed: the token endpoint did not answer with a token"),
+         "Token request failed: the token endpoint answered HTTP 302"),
     ],
 )
 def test_token_failures_are_failed_attempts_and_nothing_is_posted(hook, httpserver, response, reason):

@@ -12,7 +12,7 @@ import pytest
 from werkzeug import Response
 
 from jomres_like.services import ValidationError
-from jomres_like.webhooks import http, ssrf
+from jomres_like.webhooks import guarded, http, ssrf
 
 REFUSED_FORMS = [
     "http://127.0.0.1/",
@@ -118,14 +118,14 @@ def resolver(monkeypatch):
 def connections(monkeypatch):
     """Record every address the transport connects to; only loopback really connects."""
     seen: list[str] = []
-    real = http.create_connection
+    real = guarded.create_connection
 
     def guarded_create_connection(address, *args, **kwargs):
         seen.append(address[0])
         assert address[0] in ("127.0.0.1", "::1"), f"test tried to reach {address[0]}"
         return real(address, *args, **kwargs)
 
-    monkeypatch.setattr(http, "create_connection", guarded_create_connection)
+    monkeypatch.setattr(guarded, "create_connection", guarded_create_connection)
     return seen
 
 
@@ -217,7 +217,7 @@ def test_the_checked_address_is_the_one_connected_to(ctx, monkeypatch):
         raise ConnectionRefusedError("not in tests")
 
     monkeypatch.setattr(ssrf, "resolve", rebinding_resolve)
-    monkeypatch.setattr(http, "create_connection", no_network)
+    monkeypatch.setattr(guarded, "create_connection", no_network)
     result = http.post("http://rebind.example.com/", b"{}", {})
     assert result.ok is False
     assert lookups == ["rebind.example.com"]

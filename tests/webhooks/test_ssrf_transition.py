@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from jomres_like.services import ValidationError
-from jomres_like.webhooks import http, ssrf
+from jomres_like.webhooks import guarded, http, ssrf
 
 TRANSITION_FORMS = [
     "http://[64:ff9b::7f00:1]:8000/",  # NAT64 well-known prefix, carrying 127.0.0.1
@@ -44,7 +44,7 @@ def connected(monkeypatch):
         seen.append(address[0])
         raise ConnectionRefusedError("no network in tests")
 
-    monkeypatch.setattr(http, "create_connection", no_network)
+    monkeypatch.setattr(guarded, "create_connection", no_network)
     return seen
 
 

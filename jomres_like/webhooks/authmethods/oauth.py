@@ -1,20 +1,22 @@
-"""Auth method ``oauth``: a client-credentials token (Authlib's client) sent as ``Authorization: Bearer``.
+"""Auth method ``oauth``: a client-credentials token sent as ``Authorization: Bearer``.
 
-The token URL defaults to the webhook's URL, as in Jomres. The token request goes through the same
-SSRF-checked transport as the webhook itself. The token is cached, encrypted, in
+The token URL defaults to the webhook's URL, as in Jomres. The token request (RFC 6749 section 4.4, client
+authentication by HTTP Basic) is built here and goes through the same bounded, SSRF-checked exchange as the
+webhook POST (:func:`..http.exchange`); its answer is read up to :data:`MAX_TOKEN_ANSWER` bytes and parsed
+here. The token is cached, encrypted, in
 ``Webhook.token_cache_encrypted`` until it expires; a 401 answer makes exactly one new token request and
 one new attempt.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import time
 from datetime import timedelta
+from urllib.parse import quote, urlencode
 
-import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.requests_client import OAuth2Session
 from sqlalchemy import update
 
 from ... import crypto
@@ -22,13 +24,27 @@ from ...extensions import db
 from ...logs import get_logger
 from ...models import Webhook
 from ...timeutil import utcnow
-from ..http import AttemptResult, describe_exception, guard_session, post, timeouts, webhook_session
+from ..http import (
+    Answer,
+    AnswerTooLarge,
+    AttemptResult,
+    GuardedSession,
+    TransportError,
+    exchange,
+    post,
+    printable,
+    redact,
+    webhook_session,
+)
 from . import AuthField, AuthMethod, register
 
 log = get_logger("Webhooks")
 
 EXPIRY_MARGIN = 30  # seconds: a token about to expire is not used
 DEFAULT_LIFETIME = 3600
+#: the most of a token endpoint's answer that is read, decompressed and on the wire alike
+MAX_TOKEN_ANSWER = 64 * 1024
+ERROR_CODE_CHARS = 100
 
 
 class TokenError(Exception):
@@ -126,31 +142,12 @@ def _save_token(webhook) -> None:
 def fetch_token(webhook, settings: dict) -> str:
     """Fetch a client-credentials token through the guarded transport, cache it encrypted, return it."""
     token_url = _token_url(webhook, settings)
-    session = OAuth2Session(client_id=settings.get("client_id"), client_secret=settings.get("client_secret"),
-                            scope=settings.get("scope") or None,
-                            token_endpoint_auth_method="client_secret_basic")
-    guard_session(session)
     log.info("Requesting an OAuth token from %s", token_url)
-    try:
-        token = session.fetch_token(token_url, grant_type="client_credentials", timeout=timeouts(),
-                                    allow_redirects=False)
-    except requests.exceptions.HTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else "?"
-        raise TokenError(f"the token endpoint answered HTTP {status}") from None
-    except requests.exceptions.RequestException as exc:
-        raise TokenError(describe_exception(exc)) from None
-    except AuthlibBaseError as exc:
-        raise TokenError(f"the token endpoint refused: {getattr(exc, 'error', 'error')}") from None
-    except (ValueError, TypeError, AttributeError):
-        raise TokenError("the token endpoint did not answer with a token") from None
-    finally:
-        session.close()
-    access_token = token.get("access_token") if isinstance(token, dict) else None
-    if not isinstance(access_token, str) or not access_token:
-        raise TokenError("the token endpoint's answer has no access_token")
+    token = request_token(token_url, settings, webhook_session(webhook.id))
+    access_token = token["access_token"]
     try:
         lifetime = int(token.get("expires_in") or DEFAULT_LIFETIME)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         lifetime = DEFAULT_LIFETIME
     lifetime = max(0, min(lifetime, 365 * 24 * 3600) - EXPIRY_MARGIN)
     webhook.token_cache_encrypted = crypto.encrypt_json(
@@ -160,3 +157,51 @@ def fetch_token(webhook, settings: dict) -> str:
     _save_token(webhook)
     log.info("Received an OAuth token from %s, valid for %s s", token_url, lifetime)
     return access_token
+
+
+def request_token(token_url: str, settings: dict, session: GuardedSession) -> dict:
+    """POST the client-credentials grant to ``token_url``; the answer's JSON object, with an access_token.
+
+    Raises :class:`TokenError` with a safe reason: the transport's (SSRF, timeout, connection), an answer
+    over :data:`MAX_TOKEN_ANSWER` bytes, a refusal, a non-2xx status, no JSON, no usable access_token.
+    """
+    client_id, client_secret = settings.get("client_id", ""), settings.get("client_secret", "")
+    form = {"grant_type": "client_credentials"}
+    if settings.get("scope"):
+        form["scope"] = settings["scope"]
+    credentials = f"{quote(client_id, safe='')}:{quote(client_secret, safe='')}".encode()
+    basic = base64.b64encode(credentials).decode("ascii")
+    headers = {"Authorization": f"Basic {basic}", "Accept": "application/json",
+               "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"}
+    try:
+        answer = exchange("POST", token_url, body=urlencode(form).encode(), headers=headers, session=session,
+                          limit=MAX_TOKEN_ANSWER, fail_over_limit=True)
+    except AnswerTooLarge:
+        raise TokenError(f"the token endpoint's answer exceeds {MAX_TOKEN_ANSWER} bytes") from None
+    except TransportError as exc:
+        raise TokenError(exc.reason) from None
+    return parse_token_answer(answer, secrets=[client_secret, basic])
+
+
+def parse_token_answer(answer: Answer, secrets: list[str]) -> dict:
+    """The token endpoint's JSON object when it carries a usable access_token; else raise TokenError."""
+    try:
+        document = json.loads(answer.content)
+    except (ValueError, RecursionError):  # not JSON (or not text, or nested too deep)
+        document = None
+    error = document.get("error") if isinstance(document, dict) else None
+    if isinstance(error, str) and error.strip():
+        code = printable(redact(error.strip(), secrets))[:ERROR_CODE_CHARS]
+        raise TokenError(f"the token endpoint refused: {code}")
+    if not 200 <= answer.status < 300:
+        raise TokenError(f"the token endpoint answered HTTP {answer.status}")
+    if document is None:
+        raise TokenError("the token endpoint did not answer with JSON")
+    if not isinstance(document, dict):
+        raise TokenError("the token endpoint did not answer with a token")
+    access_token = document.get("access_token")
+    if not isinstance(access_token, str) or not access_token:
+        raise TokenError("the token endpoint's answer has no access_token")
+    if not all("!" <= char <= "~" for char in access_token):  # it goes into a header as it is
+        raise TokenError("the token endpoint's access_token is not a valid bearer token")
+    return document
