@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .signals import CATALOGUE, EventType, legacy_name
+from .signals import CATALOGUE, LEGACY_DATA_KEYS, EventType, legacy_name
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -271,8 +271,9 @@ def event_names(event: EventType) -> list[str]:
 def data_schema(event: EventType) -> dict[str, Any]:
     """The JSON Schema of ``event``'s ``data``: its keys, ``manager_id`` and ``task``."""
     properties = {key: KEY_SCHEMAS.get(key, ANY) for key in event.keys}
-    if "note_id" in event.keys:
-        properties["note_uid"] = {**INT, "description": "Sent beside note_id to jomres_legacy webhooks."}
+    for key, older in LEGACY_DATA_KEYS.items():
+        if key in event.keys:
+            properties[older] = {**INT, "description": f"Sent beside {key} to jomres_legacy webhooks."}
     properties["manager_id"] = {**INT0, "description": "The webhook's manager; null for site-wide webhooks."}
     properties["task"] = {"type": "string", "enum": event_names(event), "description": "The event name."}
     return {"type": "object", "properties": properties, "required": [*event.keys, "manager_id", "task"]}

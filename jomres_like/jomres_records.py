@@ -99,3 +99,13 @@ def all_property_rooms(prop: Property) -> dict[str, Any]:
 def nested(name: str, record: dict[str, Any]) -> dict[str, Any]:
     """``record`` with itself nested under ``name`` too (Jomres' ``invoice`` / ``property`` object)."""
     return {name: dict(record), **record}
+
+
+def rooms_tariffs(rooms, stay_tariffs: list) -> str:
+    """Jomres' ``rooms_tariffs``: ``room_uid^rates_uid`` per room, comma-separated (0: no tariff found)."""
+    def first(room) -> int:
+        found = sorted((t for t in stay_tariffs if t.room_type == room.room_type),
+                       key=lambda t: (t.start_date, t.id))
+        return found[0].id if found else 0
+
+    return ",".join(f"{room.id}^{first(room)}" for room in rooms)

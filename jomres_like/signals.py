@@ -47,6 +47,13 @@ CATALOGUE: dict[str, EventType] = {
         EventType("guest_saved", ("property_uid", "guest_uid"), "A guest was created."),
         EventType("guest_updated", ("property_uid", "guest_uid"), "A guest's details changed."),
         EventType("guest_deleted", ("property_uid", "guest_uid"), "A guest was deleted."),
+        EventType("extra_saved", ("property_uid", "extras_uid"), "An optional extra was created or changed."),
+        EventType("extra_deleted", ("property_uid", "extras_uid"), "An optional extra was deleted."),
+        EventType("coupon_saved", ("property_uid", "coupon_id"), "A coupon was created."),
+        EventType("coupon_updated", ("property_uid", "coupon_id"), "A coupon changed."),
+        EventType("coupon_deleted", ("property_uid", "coupon_id"), "A coupon was deleted."),
+        EventType("guest_type_saved", ("property_uid", "guest_type_uid"), "A guest type was saved."),
+        EventType("guest_type_deleted", ("property_uid", "guest_type_uid"), "A guest type was deleted."),
         EventType("invoice_created", ("property_uid", "invoice_uid"), "An invoice was created."),
         EventType("invoice_updated", ("property_uid", "invoice_uid"), "An invoice changed."),
         EventType("invoice_cancelled", ("property_uid", "invoice_uid"), "An invoice was cancelled."),
@@ -86,6 +93,10 @@ LEGACY_NAMES: dict[str, str] = {
     "blackbooking_created": "blackbooking_added",
 }
 
+#: The older spelling of a data key, sent beside the current one to a ``jomres_legacy`` webhook (the keys
+#: Jomres' public responder and older integrations read: ``note_uid``, the fake-event tool's ``extra_uid``).
+LEGACY_DATA_KEYS: dict[str, str] = {"note_id": "note_uid", "extras_uid": "extra_uid"}
+
 #: A webhook's choice of event names: the catalogue's (default) or Jomres' older ones.
 EVENT_NAMES = ("current", "jomres_legacy")
 
@@ -114,6 +125,10 @@ def current_name(name: str) -> str | None:
     names = current_names(name)
     return names[-1] if names else None
 
+
+
+# Other spellings of a data key that raising an event accepts: Jomres' fake-event tool says ``extra_uid``.
+ID_ALIASES: dict[str, str] = {"extra_uid": "extras_uid"}
 
 #: One signal per catalogue event, e.g. ``EVENT_SIGNALS["booking_added"]``.
 EVENT_SIGNALS = {

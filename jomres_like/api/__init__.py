@@ -88,13 +88,14 @@ class JomresApi(Api):
 def init_app(app: Flask) -> None:
     """Register the API blueprint(s), each through ``access.protect(bp, "token")``."""
     from ..oauth.server import init_app as init_oauth
-    from . import bookings, callbacks, properties, search, subscriptions, tokens
+    from . import bookings, callbacks, coupons, extras, guest_types, properties, search, subscriptions, tokens
 
     for key, value in API_CONFIG.items():
         app.config.setdefault(key, value)
     init_oauth(app)
     api = JomresApi(app, spec_kwargs=SPEC_KWARGS)
-    for module in (tokens, callbacks, properties, bookings, subscriptions, search):
+    modules = (tokens, callbacks, properties, bookings, extras, coupons, guest_types, subscriptions, search)
+    for module in modules:
         bp = protect(module.bp, "token")
         csrf.exempt(bp)
         api.register_blueprint(bp)

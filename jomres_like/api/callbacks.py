@@ -16,7 +16,7 @@ CALLBACK_DOC = {
     "description": (
         "Events: " + ", ".join(records.callback_events()) + ". Response keys: contract_details, "
         "note_details, blackbooking_details, guest_details, invoice_details, room_details, property_details, "
-        "property_settings, property_tariffs."
+        "property_settings, property_tariffs, extra_details, coupon_details, guest_type_details."
     ),
     "security": [{"bearerAuth": []}],
 }
@@ -51,5 +51,5 @@ def property_callback(property_uid: int, event: str):
 @bp.response(200, CallbackEnvelope)
 @errors_doc(bp, 401, 403, 404)
 def record_callback(property_uid: int, event: str, subject_id: int):
-    """Booking, note, guest, invoice, room and black-booking events, by the event's id."""
+    """Booking, note, guest, invoice, room, black-booking, extra, coupon and guest type events, by id."""
     return _answer(property_uid, event, subject_id)

@@ -91,6 +91,21 @@ class GuestIn(_In):
     country = fields.String(validate=validate.Length(max=2))
 
 
+class BookingExtraIn(_In):
+    """An extra on a booking and how many (``extra_uid`` is accepted for ``extras_uid``)."""
+
+    extras_uid = JsonInteger(validate=_id)
+    extra_uid = JsonInteger(validate=_id)
+    quantity = JsonInteger(load_default=1, validate=validate.Range(min=0, max=1000))
+
+
+class BookingGuestTypeIn(_In):
+    """How many guests of a guest type a booking has."""
+
+    guest_type_uid = JsonInteger(required=True, validate=_id)
+    count = JsonInteger(required=True, validate=validate.Range(min=0, max=100))
+
+
 class BookingPatch(_In):
     """Fields of a booking that may change (PATCH)."""
 
@@ -108,6 +123,15 @@ class BookingPatch(_In):
         "description": "True to record a stay that has happened: an arrival before today is refused "
                        "otherwise. Not stored."
     })
+
+
+    extras = fields.List(fields.Nested(BookingExtraIn), validate=validate.Length(max=50),
+                         metadata={"description": "The booking's extras (all of them); when creating, "
+                                                  "missing means the auto-select extras."})
+    coupon_code = fields.String(validate=validate.Length(max=40),
+                                metadata={"description": "A coupon code of the property; \"\" removes it."})
+    guest_types = fields.List(fields.Nested(BookingGuestTypeIn), validate=validate.Length(max=50),
+                              metadata={"description": "The guests by type; they set adults and children."})
 
 
 class BookingCreate(BookingPatch):
@@ -244,6 +268,11 @@ class Booking(_Out):
     cancelled = fields.Boolean()
     booked_in = fields.Boolean()
     booked_out = fields.Boolean()
+    extras = fields.List(fields.Integer())
+    extradeets = fields.Dict(keys=fields.String(), values=fields.Dict())
+    coupon_id = fields.Integer(allow_none=True)
+    discount = fields.Float()
+    guest_types = fields.List(fields.Dict())
 
 
 class Property(_Out):

@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from ..forms import BaseForm, PlainForm
+from .booking_option_fields import BookingOptionFields
 
 MONEY = NumberInput(step="0.01", min="0")
 
@@ -196,8 +197,8 @@ class SearchForm(BaseForm):
 
 
 # ---- Bookings ------------------------------------------------------------------------------------
-class BookingEditForm(BaseForm):
-    """A booking's dates, rooms, guest, amounts and requests."""
+class BookingEditForm(BookingOptionFields, BaseForm):
+    """A booking's dates, rooms, guest, amounts, requests, extras, guest types and coupon."""
 
     arrival = DateField("Arrival", validators=[InputRequired()])
     departure = DateField("Departure", validators=[InputRequired()])
@@ -243,6 +244,7 @@ class BookingEditForm(BaseForm):
     def values(self) -> dict[str, Any]:
         """The booking fields as the services expect them (blank amounts left out: priced/derived)."""
         values = values_of(self, self.FIELDS)
+        values.update(self.option_values())
         values["children"] = values.get("children") or 0
         values["past_stay"] = bool(self.past_stay.data)
         for name in ("contract_total", "deposit_required", "guest_uid"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -13,13 +14,14 @@ from ..models import Booking, Guest, Property
 from ..timeutil import utc_today
 from . import Conflict, NotFound, ValidationError
 from .availability import check_capacity, check_rooms_free, load_rooms
+from .booking_options import changed_options, current_options, price_booking, read_options, store_options
 from .events import json_value, raise_event
 from .guests import create_guest, get_guest
-from .tariffs import price_stay
 from .validation import Errors, date_range, money, require_text, whole_number
 
 EDITABLE = ("arrival", "departure", "room_uids", "guest_uid", "adults", "children", "contract_total",
-            "deposit_required", "special_reqs", "past_stay")
+            "deposit_required", "special_reqs", "past_stay", "extras", "coupon_code", "guest_types")
+OPTIONS = ("extras", "coupon_code", "guest_types")
 
 
 def get_booking(prop: Property, contract_uid: int) -> Booking:
@@ -65,9 +67,11 @@ def create_booking(prop: Property, values: dict[str, Any]) -> Booking:
 
     ``values``: ``arrival``, ``departure``, ``room_uids``, ``guest_uid`` or ``guest`` (a dict for a new
     guest), ``adults``, ``children``, ``contract_total`` (priced from the tariffs when missing),
-    ``deposit_required`` (the property's deposit percent when missing), ``special_reqs``, and
-    ``past_stay`` (true to record a stay whose arrival is before today; such arrivals are refused otherwise).
-    The people must fit the rooms' capacity.
+    ``deposit_required`` (the property's deposit percent when missing), ``special_reqs``, ``extras``
+    (``[{"extras_uid", "quantity"}]``; the auto-select extras when missing), ``coupon_code``,
+    ``guest_types`` (``[{"guest_type_uid", "count"}]``: then they are the guests), and ``past_stay`` (true to
+    record a stay whose arrival is before today; such arrivals are refused otherwise). The people must fit
+    the rooms' capacity. Priced as :mod:`.booking_options` says.
     """
     errors = Errors()
     dates = errors.check(date_range, values.get("arrival"), values.get("departure"), "arrival", "departure")
@@ -79,13 +83,19 @@ def create_booking(prop: Property, values: dict[str, Any]) -> Booking:
     rooms = errors.check(load_rooms, prop, values.get("room_uids"))
     if dates:
         errors.check(_refuse_past_arrival, dates[0], values)
+    options = errors.check(read_options, prop, values, rooms, dates[0]) if dates and rooms else None
+    if options is not None and adults is not None and children is not None:
+        adults, children = errors.check(options.people, adults, children) or (adults, children)
     if rooms and adults is not None and children is not None:
         errors.check(check_capacity, rooms, adults, children)
     total = deposit = None
+    discount = Decimal("0")
     if values.get("contract_total") not in (None, ""):
         total = errors.check(money, values["contract_total"], "contract_total", "Total")
-    elif dates and rooms and adults is not None and children is not None:
-        total = errors.check(price_stay, prop, rooms, dates[0], dates[1], adults + children)
+    elif options is not None and adults is not None and children is not None:
+        price = errors.check(price_booking, prop, rooms, dates[0], dates[1], adults + children, options)
+        if price is not None:
+            total, discount = price.total, price.discount
     if values.get("deposit_required") not in (None, ""):
         deposit = errors.check(money, values["deposit_required"], "deposit_required", "Deposit")
     elif total is not None:
@@ -108,8 +118,10 @@ def create_booking(prop: Property, values: dict[str, Any]) -> Booking:
         contract_total=total,
         deposit_required=deposit,
         special_reqs=special_reqs,
+        discount=discount,
     )
     booking.rooms = rooms
+    store_options(booking, options)
     db.session.add(booking)
     db.session.flush()
     raise_event("booking_added", property_uid=prop.id, contract_uid=booking.id)
@@ -138,6 +150,11 @@ def modify_booking(booking: Booking, values: dict[str, Any]) -> dict:
     rooms = list(booking.rooms)
     if "room_uids" in values:
         rooms = errors.check(load_rooms, prop, values["room_uids"])
+    # options named, or kept ones whose rules depend on the rooms and dates (capacity, coupon window)
+    has_options = bool(set(OPTIONS) & set(values) or booking.guest_types or booking.coupon_id)
+    options = None
+    if has_options and dates and rooms:
+        options = errors.check(changed_options, booking, values, rooms, dates[0])
 
     new: dict[str, Any] = dict(zip(("arrival", "departure"), dates or (), strict=False))
     rules = {
@@ -159,10 +176,19 @@ def modify_booking(booking: Booking, values: dict[str, Any]) -> dict:
         guest = errors.check(_resolve_guest, prop, {"guest_uid": values["guest_uid"]})
         if guest is not None:
             new["guest_id"] = guest.id
+    option_changes = _option_changes(booking, options)
     adults, children = new.get("adults", booking.adults), new.get("children", booking.children)
+    if options is not None:
+        adults, children = errors.check(options.people, adults, children) or (adults, children)
+        new["adults"], new["children"] = adults, children
     moved = rooms is not None and sorted(r.id for r in rooms) != sorted(r.id for r in booking.rooms)
     if rooms and (moved or (adults, children) != (booking.adults, booking.children)):
         errors.check(check_capacity, rooms, adults, children)
+    # new options: priced again, unless a new total is entered with them (the edit form sends the old one)
+    if option_changes and new.get("contract_total", booking.contract_total) == booking.contract_total:
+        price = errors.check(price_booking, prop, rooms, dates[0], dates[1], adults + children, options)
+        if price is not None:
+            new["contract_total"], new["discount"] = price.total, price.discount
     total = new.get("contract_total", booking.contract_total)
     if new.get("deposit_required", booking.deposit_required) > total:
         errors.add("deposit_required", "The deposit cannot exceed the total.")
@@ -182,10 +208,26 @@ def modify_booking(booking: Booking, values: dict[str, Any]) -> dict:
     if old_rooms != new_rooms:
         booking.rooms = rooms
         changes["room_uids"] = [old_rooms, new_rooms]
+    if option_changes:
+        store_options(booking, options)
+        changes.update(option_changes)
     if changes:
         db.session.flush()
         raise_event("booking_modified", property_uid=prop.id, contract_uid=booking.id, changes=changes)
     return changes
+
+
+def _option_changes(booking: Booking, options) -> dict[str, list]:
+    """``{"extras"|"guest_types"|"coupon_id": [old, new]}`` for the options that ``options`` changes."""
+    if options is None:
+        return {}
+    before = current_options(booking)
+    pairs = {
+        "extras": (before.extras_key(), options.extras_key()),
+        "guest_types": (before.guest_types_key(), options.guest_types_key()),
+        "coupon_id": (booking.coupon_id, options.coupon.id if options.coupon is not None else None),
+    }
+    return {name: [old, new] for name, (old, new) in pairs.items() if old != new}
 
 
 def _transition(booking: Booking, event: str, attribute: str, value: bool, refuse: str | None) -> None:

@@ -146,3 +146,36 @@ class Errors:
         if self.errors:
             field, message = next(iter(self.errors.items()))
             raise ValidationError(message, field=field or None, errors=self.errors)
+
+
+def optional_date(value: Any, field: str, label: str) -> date | None:
+    """Return ``value`` as a date, or ``None`` when it is blank."""
+    if value in (None, ""):
+        return None
+    return a_date(value, field, label)
+
+
+def open_range(start: date | None, end: date | None, end_field: str, label: str) -> None:
+    """Refuse an end before the start of an inclusive range whose ends may be open (``None``)."""
+    if start is not None and end is not None and end < start:
+        raise ValidationError(f"{label} cannot end before it starts.", field=end_field)
+
+
+def flag(value: Any, field: str, label: str) -> bool:
+    """Return ``value`` as a boolean (``True``/``False``, 1/0, "1"/"0", "true"/"false", "y"/"n", "on")."""
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().lower()
+    if text in ("1", "true", "yes", "y", "on"):
+        return True
+    if text in ("0", "false", "no", "n", "off", ""):
+        return False
+    raise ValidationError(f"{label} must be yes or no.", field=field)
+
+
+def percentage(value: Any, field: str, label: str) -> Decimal:
+    """Return ``value`` as a percentage between 0 and 100, two decimals."""
+    amount = money(value, field, label)
+    if amount > 100:
+        raise ValidationError(f"{label} cannot be more than 100 %.", field=field)
+    return amount

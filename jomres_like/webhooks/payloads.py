@@ -12,7 +12,7 @@ import time
 
 from ..logs import get_logger
 from ..models import Webhook, WebhookEvent
-from ..signals import CATALOGUE, legacy_name
+from ..signals import CATALOGUE, LEGACY_DATA_KEYS, legacy_name
 from ..timeutil import iso_utc
 
 log = get_logger("Webhooks")
@@ -40,11 +40,14 @@ def sent_name(event: WebhookEvent, webhook: Webhook) -> str:
 def event_data(event: WebhookEvent, webhook: Webhook) -> dict:
     """Jomres' ``data``: the event's ids, then ``manager_id`` (None for site-wide webhooks) and ``task``.
 
-    A ``jomres_legacy`` webhook gets the older name in ``task`` and ``note_uid`` beside ``note_id``.
+    A ``jomres_legacy`` webhook gets the older name in ``task`` and the older spellings of data keys beside
+    the current ones (``note_uid`` beside ``note_id``, ``extra_uid`` beside ``extras_uid``).
     """
     data = dict(event.data or {})
-    if getattr(webhook, "event_names", None) == "jomres_legacy" and "note_id" in data:
-        data["note_uid"] = data["note_id"]
+    if getattr(webhook, "event_names", None) == "jomres_legacy":
+        for key, older in LEGACY_DATA_KEYS.items():
+            if key in data:
+                data[older] = data[key]
     data["manager_id"] = webhook.owner_id
     data["task"] = sent_name(event, webhook)
     return data

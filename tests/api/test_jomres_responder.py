@@ -20,7 +20,7 @@ from jomres_like.timeutil import utc_today
 from jomres_like.webhooks.signing import set_secret
 
 from .conftest import OWN
-from .jomres_responder import JomresResponder
+from .jomres_responder import ID_KEYS, JomresResponder
 
 GONE_PROPERTY = 2  # the demo's manager manages 1 and 2; 2 is deleted for property_deleted
 
@@ -54,7 +54,8 @@ def gone(app, world) -> dict[str, int]:
 def _live_ids(world) -> dict[str, int]:
     return {"contract_details": world.booking, "note_details": world.note, "guest_details": world.guest,
             "invoice_details": world.invoice, "room_details": world.room,
-            "blackbooking_details": world.black_booking}
+            "blackbooking_details": world.black_booking, "extra_details": world.extra,
+            "coupon_details": world.coupon, "guest_type_details": world.guest_type}
 
 
 def _events(world, gone) -> list[tuple[str, dict, int]]:
@@ -65,6 +66,8 @@ def _events(world, gone) -> list[tuple[str, dict, int]]:
         if event_type.context != "property" or "property_uid" not in event_type.keys:
             continue  # no property to call back (webhook_test, people): site-wide webhooks get those
         key, id_key = records.SUBJECTS[name]
+        if id_key is not None and signals.LEGACY_DATA_KEYS.get(id_key, id_key) not in ID_KEYS:
+            continue  # Jomres has no callback for it (coupons): its responder finds no id to call back with
         deleted = name.endswith("_deleted") and key in gone
         data = {k: f"sample-{k}" for k in event_type.keys}
         data.update(property_uid=OWN, contract_uid=world.booking)
@@ -94,7 +97,8 @@ def test_jomres_responder_handles_every_event_from_a_legacy_webhook(app, client,
     httpserver.expect_request("/responder", method="POST").respond_with_data("ok")
     _legacy_webhook(app, httpserver.url_for("/responder"))
     events = _events(world, gone)
-    assert len(events) >= len(signals.CATALOGUE) - 1
+    left_out = set(signals.CATALOGUE) - {name for name, _data, _status in events}
+    assert left_out <= {"webhook_test", "coupon_saved", "coupon_updated", "coupon_deleted"}
     with app.app_context():  # immediate webhooks: delivered when the context ends
         for name, data, _status in events:
             raise_event(name, **data)
