@@ -1,11 +1,11 @@
-"""A booking read with four prebuilt Core statements, for ``contract_details`` on the callback's hot path.
+"""A booking read with six prebuilt Core statements, for ``contract_details`` on the callback's hot path.
 
 :func:`read_booking` answers a view of the booking exposing exactly what ``records.booking_record`` reads of
 the ORM objects (guest, rooms, the property's tariffs of the stay, its currency setting, deposits, notes with
-their author's name), so the serialiser is shared and the answer is the same. The statements name table
-columns only and run on the session's connection (its transaction): no ORM loading, no session bookkeeping.
-They are as few as the shapes allow: under gunicorn's threads every SQLite call hands the GIL over, so each
-statement costs about three times its single-threaded time.
+their author's name, extras and guest types with their names), so the serialiser is shared and the answer
+is the same. The statements name table columns only and run on the session's connection (its transaction):
+no ORM loading, no session bookkeeping. They are as few as the shapes allow: under gunicorn's threads every
+SQLite call hands the GIL over, so each statement costs about three times its single-threaded time.
 """
 
 from __future__ import annotations
@@ -15,12 +15,26 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select
 
 from .extensions import db
-from .models import Booking, BookingNote, Deposit, Guest, Property, Room, Tariff, User
+from .models import (
+    Booking,
+    BookingExtra,
+    BookingGuestType,
+    BookingNote,
+    Deposit,
+    Extra,
+    Guest,
+    GuestType,
+    Property,
+    Room,
+    Tariff,
+    User,
+)
 from .models.bookings import booking_rooms
 from .services import NotFound
 
 _B, _G, _P, _R, _T = Booking.__table__, Guest.__table__, Property.__table__, Room.__table__, Tariff.__table__
 _D, _N, _U = Deposit.__table__, BookingNote.__table__, User.__table__
+_BE, _E, _BG, _GT = BookingExtra.__table__, Extra.__table__, BookingGuestType.__table__, GuestType.__table__
 _GUEST, _TARIFF = "guest__", "tariff__"  # label prefixes of the joined guest's and tariffs' columns
 
 # The booking with its guest (outer join) and its property's settings.
@@ -45,6 +59,19 @@ _NOTES = (
     .outerjoin(_U, _U.c.id == _N.c.author_id)
     .where(_N.c.booking_id == bindparam("uid"))
     .order_by(_N.c.id)
+)
+# Its extras and guest types, with the names of the extras and types.
+_EXTRAS = (
+    select(_BE, _E.c.name)
+    .join(_E, _E.c.id == _BE.c.extra_id)
+    .where(_BE.c.booking_id == bindparam("uid"))
+    .order_by(_BE.c.extra_id)
+)
+_GUEST_TYPES = (
+    select(_BG, _GT.c.name, _GT.c.is_child)
+    .join(_GT, _GT.c.id == _BG.c.guest_type_id)
+    .where(_BG.c.booking_id == bindparam("uid"))
+    .order_by(_BG.c.guest_type_id)
 )
 
 
@@ -104,5 +131,10 @@ def read_booking(property_uid: int, uid: int) -> BookingView:
         RowView(n._asdict(), booking=booking,
                 author=RowView(username=n.username) if n.author_id else None)
         for n in run(_NOTES, {"uid": uid})
+    ]
+    booking.extras = [RowView(e._asdict(), extra=RowView(name=e.name)) for e in run(_EXTRAS, {"uid": uid})]
+    booking.guest_types = [
+        RowView(t._asdict(), guest_type=RowView(name=t.name, is_child=t.is_child))
+        for t in run(_GUEST_TYPES, {"uid": uid})
     ]
     return booking

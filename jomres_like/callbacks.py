@@ -12,11 +12,23 @@ from typing import Any
 
 from .booking_reader import read_booking
 from .extensions import db
+from .jomres_records import (
+    all_property_rooms,
+    jomres_room,
+    nested,
+    property_tariffs,
+    room_class_uid,
+    rooms_tariffs,
+)
 from .models import Booking, BookingNote, Invoice, Property, Room, Tariff
+from .option_records import booking_extra_record, coupon_record, extra_record, guest_type_record
 from .services import NotFound, ValidationError
 from .services.blackbookings import get_black_booking
 from .services.bookings import get_booking
+from .services.coupons import get_coupon
 from .services.events import json_value
+from .services.extras import get_extra
+from .services.guest_types import get_guest_type
 from .services.guests import get_guest
 from .services.invoices import get_invoice
 from .services.notes import get_note
@@ -42,6 +54,10 @@ def guest_record(guest) -> dict[str, Any]:
         "region": guest.region,
         "country": guest.country,
         "postcode": guest.postcode,
+        # Jomres' guest fields we have no domain for yet: no discount, no VAT number
+        "discount": 0,
+        "vat_number": "",
+        "vat_number_validated": False,
         "created_at": json_value(guest.created_at),
     }
 
@@ -72,6 +88,8 @@ def room_record(room: Room, tariffs: list[Tariff] | None = None) -> dict[str, An
         "room_name": room.name,
         "room_type": room.room_type,
         "max_people": room.max_people,
+        "room_classes_uid": room_class_uid(room.room_type),
+        "propertys_uid": room.property_id,
         "tariffs": [tariff_record(t) for t in tariffs if t.room_type == room.room_type],
     }
 
@@ -83,6 +101,7 @@ def note_record(note) -> dict[str, Any]:
         "contract_uid": note.booking_id,
         "property_uid": note.booking.property_id,
         "text": note.text,
+        "note_content": note.text,
         "author": note.author.username if note.author is not None else None,
         "created_at": json_value(note.created_at),
         "updated_at": json_value(note.updated_at),
@@ -131,8 +150,21 @@ def booking_record(booking: Booking) -> dict[str, Any]:
         "noshow": booking.noshow,
         "booked_in": booking.booked_in,
         "booked_out": booking.booked_out,
+        "bookedout": booking.booked_out,
+        "rooms_tariffs": rooms_tariffs(booking.rooms, stay_tariffs),
+        "roomdeets": {str(room.id): jomres_room(room) for room in booking.rooms},
+        "image": "",  # Jomres' guest image: no media library yet
         "status": booking.status,
         "notes": [note_record(note) for note in booking.notes],
+        "extras": [line.extra_id for line in booking.extras],
+        "extradeets": {str(line.extra_id): booking_extra_record(line) for line in booking.extras},
+        "coupon_id": booking.coupon_id,
+        "discount": json_value(booking.discount),
+        "guest_types": [
+            {"guest_type_uid": line.guest_type_id, "type": line.guest_type.name, "count": line.count,
+             "is_child": line.guest_type.is_child}
+            for line in booking.guest_types
+        ],
         "created_at": json_value(booking.created_at),
         "updated_at": json_value(booking.updated_at),
     }
@@ -146,6 +178,9 @@ def black_booking_record(black) -> dict[str, Any]:
         "start": black.start.isoformat(),
         "end": black.end.isoformat(),
         "reason": black.reason,
+        "arrival": black.start.isoformat(),
+        "departure": black.end.isoformat(),
+        "special_reqs": black.reason,
         "room_uids": [room.id for room in black.rooms],
     }
 
@@ -246,7 +281,17 @@ SUBJECTS: dict[str, tuple[str, str | None]] = {
     "property_added": ("property_details", None),
     "property_saved": ("property_details", None),
     "property_settings_updated": ("property_settings", None),
+    "rooms_multiple_added": ("all_property_rooms", None),
+    "extra_saved": ("extra_details", "extras_uid"),
+    "extra_deleted": ("extra_details", "extras_uid"),
+    "coupon_saved": ("coupon_details", "coupon_id"),
+    "coupon_updated": ("coupon_details", "coupon_id"),
+    "coupon_deleted": ("coupon_details", "coupon_id"),
+    "guest_type_saved": ("guest_type_details", "guest_type_uid"),
+    "guest_type_deleted": ("guest_type_details", "guest_type_uid"),
 }
+# Other spellings of an id key in an event's data: Jomres' fake-event tool says ``extra_uid``.
+ID_ALIASES = {"extras_uid": ("extra_uid",)}
 
 
 def callback_events() -> list[str]:
@@ -285,11 +330,15 @@ _LOADERS: dict[str, Callable[[Property, int | None], dict]] = {
     "note_details": lambda prop, uid: note_record(_note(prop, uid)),
     "blackbooking_details": lambda prop, uid: black_booking_record(get_black_booking(prop, uid)),
     "guest_details": lambda prop, uid: guest_record(get_guest(prop, uid)),
-    "invoice_details": lambda prop, uid: invoice_record(get_invoice(prop, uid)),
+    "invoice_details": lambda prop, uid: nested("invoice", invoice_record(get_invoice(prop, uid))),
     "room_details": lambda prop, uid: room_record(get_room(prop, uid)),
-    "property_details": lambda prop, uid: property_record(prop),
+    "property_details": lambda prop, uid: nested("property", property_record(prop)),
     "property_settings": lambda prop, uid: settings_record(prop),
-    "property_tariffs": lambda prop, uid: tariffs_record(prop),
+    "property_tariffs": lambda prop, uid: property_tariffs(prop),
+    "all_property_rooms": lambda prop, uid: all_property_rooms(prop),
+    "extra_details": lambda prop, uid: extra_record(get_extra(prop, uid)),
+    "coupon_details": lambda prop, uid: coupon_record(get_coupon(prop, uid)),
+    "guest_type_details": lambda prop, uid: guest_type_record(get_guest_type(prop, uid)),
 }
 
 
@@ -337,8 +386,11 @@ def record_for_event(event: str, data: dict) -> dict | None:
     id_key = SUBJECTS[event][1]
     subject_id = None
     if id_key is not None:
+        value = data.get(id_key)
+        for alias in ID_ALIASES.get(id_key, ()):
+            value = data.get(alias) if value is None else value
         try:
-            subject_id = int(data.get(id_key))
+            subject_id = int(value)
         except (TypeError, ValueError):
             return None
     try:

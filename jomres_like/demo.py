@@ -8,7 +8,21 @@ from sqlalchemy import func, select, update
 
 from .extensions import db
 from .models import ROLE_ADMIN, ROLE_MANAGER, ROLE_SUPER, User, WebhookEvent
-from .services import bookings, guests, invoices, notes, properties, rooms, site, tariffs, users
+from .services import (
+    bookings,
+    coupons,
+    extras,
+    guest_types,
+    guests,
+    invoices,
+    notes,
+    properties,
+    rooms,
+    site,
+    tariffs,
+    users,
+)
+from .templating import plural
 from .timeutil import utc_today, utcnow
 
 DEMO_USERS = (
@@ -32,13 +46,28 @@ DEMO_GUESTS = (
 )
 
 
+DEMO_EXTRAS = (
+    {"name": "Breakfast", "description": "Full English, per person and stay.", "price": 12, "tax_rate": 10,
+     "max_quantity": 8},
+    {"name": "Parking", "description": "A space in the hotel car park.", "price": 8, "max_quantity": 2},
+    {"name": "Extra bed", "description": "A folding bed, family rooms.", "price": 20, "room_type": "Family"},
+)
+
+DEMO_GUEST_TYPES = (
+    {"name": "Adult", "notes": "Guests of 12 and over.", "maximum": 8},
+    {"name": "Child", "notes": "Under 12: half the room rate.", "maximum": 4, "is_child": True,
+     "is_percentage": True, "posneg": False, "variance": 50},
+)
+
+
 def database_is_empty() -> bool:
     """True when no user exists yet."""
     return not db.session.scalar(select(func.count()).select_from(User))
 
 
 def seed_demo() -> dict:
-    """Create the demo users, properties, rooms, tariffs, guests, bookings, notes and invoices.
+    """Create the demo users, properties, rooms, tariffs, guests, bookings, notes, invoices, extras, coupons
+    and guest types.
 
     The events the seeding raises are kept as history and marked dispatched: nobody subscribed yet.
     """
@@ -72,17 +101,23 @@ def seed_demo() -> dict:
             booking = bookings.create_booking(prop, {
                 "arrival": today + timedelta(days=start), "departure": today + timedelta(days=end),
                 "room_uids": [made[room_index].id], "guest_uid": people_here[guest_index].id, "adults": 2,
-                "special_reqs": "Late arrival" if guest_index == 1 else "",
+                "special_reqs": "Late arrival" if guest_index == 1 else "", "past_stay": start < 0,
             })
             if start < 0:
                 bookings.check_in(booking)
             notes.save_note(booking, f"Booked by phone; guest {people_here[guest_index].full_name}.")
             invoices.create_invoice(prop, {
                 "contract_uid": booking.id,
-                "lines": [{"description": f"Accommodation, {booking.nights} nights", "quantity": 1,
+                "lines": [{"description": f"Accommodation, {plural(booking.nights, 'night')}", "quantity": 1,
                            "unit_price": booking.contract_total}],
                 "due_date": booking.arrival,
             })
+        for extra in DEMO_EXTRAS:
+            extras.create_extra(prop, extra)
+        for guest_type in DEMO_GUEST_TYPES:
+            guest_types.create_guest_type(prop, guest_type)
+        coupons.create_coupon(prop, {"code": "WELCOME10", "description": "10 % off a first stay.",
+                                     "amount": 10, "is_percentage": True, "max_uses": 100})
     site.set_development_mode(True)  # the demo's webhooks go to loopback receivers
     db.session.execute(update(WebhookEvent).values(dispatched=True, dispatched_at=utcnow()))
     db.session.flush()

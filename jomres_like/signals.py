@@ -47,6 +47,13 @@ CATALOGUE: dict[str, EventType] = {
         EventType("guest_saved", ("property_uid", "guest_uid"), "A guest was created."),
         EventType("guest_updated", ("property_uid", "guest_uid"), "A guest's details changed."),
         EventType("guest_deleted", ("property_uid", "guest_uid"), "A guest was deleted."),
+        EventType("extra_saved", ("property_uid", "extras_uid"), "An optional extra was created or changed."),
+        EventType("extra_deleted", ("property_uid", "extras_uid"), "An optional extra was deleted."),
+        EventType("coupon_saved", ("property_uid", "coupon_id"), "A coupon was created."),
+        EventType("coupon_updated", ("property_uid", "coupon_id"), "A coupon changed."),
+        EventType("coupon_deleted", ("property_uid", "coupon_id"), "A coupon was deleted."),
+        EventType("guest_type_saved", ("property_uid", "guest_type_uid"), "A guest type was saved."),
+        EventType("guest_type_deleted", ("property_uid", "guest_type_uid"), "A guest type was deleted."),
         EventType("invoice_created", ("property_uid", "invoice_uid"), "An invoice was created."),
         EventType("invoice_updated", ("property_uid", "invoice_uid"), "An invoice changed."),
         EventType("invoice_cancelled", ("property_uid", "invoice_uid"), "An invoice was cancelled."),
@@ -74,6 +81,54 @@ LEGACY_EVENTS: dict[str, EventType] = {
     ),
     "blackbooking_added": EventType("blackbooking_added", _CONTRACT, "Legacy name of blackbooking_created."),
 }
+
+#: The older name each current event is sent under by a webhook whose event names are ``jomres_legacy``
+#: (the names Jomres' public responder and older integrations know); events not named here keep theirs.
+LEGACY_NAMES: dict[str, str] = {
+    "property_created": "property_added",
+    "property_updated": "property_saved",
+    "invoice_created": "invoice_saved",
+    "invoice_updated": "invoice_saved",
+    "booking_note_saved": "booking_note_save",
+    "blackbooking_created": "blackbooking_added",
+}
+
+#: The older spelling of a data key, sent beside the current one to a ``jomres_legacy`` webhook (the keys
+#: Jomres' public responder and older integrations read: ``note_uid``, the fake-event tool's ``extra_uid``).
+LEGACY_DATA_KEYS: dict[str, str] = {"note_id": "note_uid", "extras_uid": "extra_uid"}
+
+#: A webhook's choice of event names: the catalogue's (default) or Jomres' older ones.
+EVENT_NAMES = ("current", "jomres_legacy")
+
+
+def legacy_name(event: str) -> str:
+    """The name ``event`` is sent under to a ``jomres_legacy`` webhook (its own when it has no older one)."""
+    return LEGACY_NAMES.get(event, event)
+
+
+def current_names(name: str) -> tuple[str, ...]:
+    """The catalogue events ``name`` stands for: itself, or every event a legacy name is sent for."""
+    if name in CATALOGUE:
+        return (name,)
+    return tuple(event for event, legacy in LEGACY_NAMES.items() if legacy == name)
+
+
+def catalogue_events(names: list[str] | tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The catalogue events ``names`` (current or legacy) stand for, in catalogue order; the unknown names."""
+    wanted = {event for name in names for event in current_names(name)}
+    unknown = sorted({name for name in names if not current_names(name)})
+    return [event for event in CATALOGUE if event in wanted], unknown
+
+
+def current_name(name: str) -> str | None:
+    """The one catalogue event a name raises (a legacy name: the last it stands for); None if unknown."""
+    names = current_names(name)
+    return names[-1] if names else None
+
+
+
+# Other spellings of a data key that raising an event accepts: Jomres' fake-event tool says ``extra_uid``.
+ID_ALIASES: dict[str, str] = {"extra_uid": "extras_uid"}
 
 #: One signal per catalogue event, e.g. ``EVENT_SIGNALS["booking_added"]``.
 EVENT_SIGNALS = {

@@ -31,12 +31,19 @@ def when(value) -> str:
     return str(value)
 
 
+def plural(count, singular: str, plural_form: str | None = None) -> str:
+    """``count`` with the noun it counts: "1 night", "3 nights", "1 child", "2 children"."""
+    noun = singular if count == 1 else (plural_form or f"{singular}s")
+    return f"{count} {noun}"
+
+
 def init_app(app: Flask) -> None:
     """Register filters and the navigation context."""
     from .version import PRODUCT, __version__
 
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["plural"] = plural
 
     def has_endpoint(endpoint: str) -> bool:
         return endpoint in app.view_functions

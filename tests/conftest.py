@@ -196,10 +196,20 @@ def make_room(app):
 
 @pytest.fixture
 def make_tariff(app):
-    """``make_tariff(prop, room_type="Double", rate=100)`` -> Tariff covering the next year."""
+    """``make_tariff(prop, room_type="Double", rate=100)`` -> Tariff covering the next year.
+
+    A tariff prices one of the property's room types: a property without a room of ``room_type`` gets one.
+    """
 
     def factory(prop, room_type: str = "Double", rate=100, **values):
-        from jomres_like.services.tariffs import save_tariff
+        from jomres_like.services.rooms import add_room
+        from jomres_like.services.tariffs import room_types, save_tariff
+
+        def build():
+            target = _property(prop)
+            if room_type not in room_types(target):
+                add_room(target, {"number": f"R{os.urandom(3).hex()}", "room_type": room_type})
+            return save_tariff(target, fields)
 
         fields = {
             "room_type": room_type,
@@ -208,7 +218,7 @@ def make_tariff(app):
             "end_date": TODAY + timedelta(days=365),
             **values,
         }
-        return _persist(app, lambda: save_tariff(_property(prop), fields))
+        return _persist(app, build)
 
     return factory
 
@@ -248,6 +258,8 @@ def make_booking(app, make_guest, make_room):
             "contract_total": values.pop("contract_total", 200),
             **values,
         }
+        if fields["arrival"] < TODAY:  # the tests' stays in the past are recorded ones
+            fields.setdefault("past_stay", True)
         return _persist(app, lambda: create_booking(_property(prop), fields))
 
     return factory

@@ -23,7 +23,10 @@ from jomres_like.models import (
     BlackBooking,
     Booking,
     BookingNote,
+    Coupon,
+    Extra,
     Guest,
+    GuestType,
     Invoice,
     Room,
     Tariff,
@@ -118,6 +121,9 @@ def _collect_ids(prop_id: int) -> dict:
         "invoice_uid": _first(Invoice, prop_id),
         "blackbooking_uid": _first(BlackBooking, prop_id),
         "note_id": db.session.scalar(select(BookingNote.id).where(BookingNote.booking_id == booking)),
+        "extras_uid": _first(Extra, prop_id),
+        "coupon_id": _first(Coupon, prop_id),
+        "guest_type_uid": _first(GuestType, prop_id),
     }
 
 

@@ -14,6 +14,7 @@ from flask_smorest import Api
 from ..access import protect
 from ..extensions import csrf
 from ..version import __version__
+from . import openapi
 from .schemas import Error
 
 API_CONFIG = {
@@ -70,10 +71,13 @@ class JomresApi(Api):
     def document(self) -> dict:
         """The OpenAPI document, built once."""
         with self._doc_lock:
-            while self._undocumented:
-                blp, name, parameters = self._undocumented.pop(0)
-                blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
-                self.spec.tag({"name": name, "description": blp.description})
+            if self._undocumented:
+                openapi.declare(self.spec)
+                while self._undocumented:
+                    blp, name, parameters = self._undocumented.pop(0)
+                    blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
+                    self.spec.tag({"name": name, "description": blp.description})
+                openapi.complete(self.spec, self._app)
         return self.spec.to_dict()
 
     def _openapi_json(self):
@@ -84,13 +88,14 @@ class JomresApi(Api):
 def init_app(app: Flask) -> None:
     """Register the API blueprint(s), each through ``access.protect(bp, "token")``."""
     from ..oauth.server import init_app as init_oauth
-    from . import bookings, callbacks, properties, search, subscriptions, tokens
+    from . import bookings, callbacks, coupons, extras, guest_types, properties, search, subscriptions, tokens
 
     for key, value in API_CONFIG.items():
         app.config.setdefault(key, value)
     init_oauth(app)
     api = JomresApi(app, spec_kwargs=SPEC_KWARGS)
-    for module in (tokens, callbacks, properties, bookings, subscriptions, search):
+    modules = (tokens, callbacks, properties, bookings, extras, coupons, guest_types, subscriptions, search)
+    for module in modules:
         bp = protect(module.bp, "token")
         csrf.exempt(bp)
         api.register_blueprint(bp)

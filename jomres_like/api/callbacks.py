@@ -6,11 +6,8 @@ keys (``contract_details``, ``guest_details``...). Every event of the catalogue 
 
 from __future__ import annotations
 
-from marshmallow import fields
-
 from .. import callbacks as records
 from ..services import NotFound
-from . import schemas
 from .common import check_id, check_property, envelope, errors_doc, make_blueprint, require
 
 bp = make_blueprint("webhooks", "Callback feature: read the full record a webhook notification was about.")
@@ -19,15 +16,12 @@ CALLBACK_DOC = {
     "description": (
         "Events: " + ", ".join(records.callback_events()) + ". Response keys: contract_details, "
         "note_details, blackbooking_details, guest_details, invoice_details, room_details, property_details, "
-        "property_settings, property_tariffs."
+        "property_settings, property_tariffs, extra_details, coupon_details, guest_type_details."
     ),
     "security": [{"bearerAuth": []}],
 }
-CallbackEnvelope = type(
-    "CallbackEnvelope", (schemas._Out,),
-    {"data": fields.Dict(keys=fields.String(), values=fields.Dict(), required=True),
-     "meta": fields.Nested(schemas.Meta, required=True)},
-)
+#: The answer, typed per Jomres response key in the OpenAPI document (``api.openapi``)
+CallbackEnvelope = "CallbackEnvelope"
 
 
 def _answer(property_uid: int, event: str, subject_id: int | None):
@@ -57,5 +51,5 @@ def property_callback(property_uid: int, event: str):
 @bp.response(200, CallbackEnvelope)
 @errors_doc(bp, 401, 403, 404)
 def record_callback(property_uid: int, event: str, subject_id: int):
-    """Booking, note, guest, invoice, room and black-booking events, by the event's id."""
+    """Booking, note, guest, invoice, room, black-booking, extra, coupon and guest type events, by id."""
     return _answer(property_uid, event, subject_id)

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from ..services.validation import text_problem
+from ..signals import EVENT_NAMES
 
 MAX_ID = 2**31 - 1
 _id = validate.Range(min=1, max=MAX_ID)
@@ -90,6 +91,21 @@ class GuestIn(_In):
     country = fields.String(validate=validate.Length(max=2))
 
 
+class BookingExtraIn(_In):
+    """An extra on a booking and how many (``extra_uid`` is accepted for ``extras_uid``)."""
+
+    extras_uid = JsonInteger(validate=_id)
+    extra_uid = JsonInteger(validate=_id)
+    quantity = JsonInteger(load_default=1, validate=validate.Range(min=0, max=1000))
+
+
+class BookingGuestTypeIn(_In):
+    """How many guests of a guest type a booking has."""
+
+    guest_type_uid = JsonInteger(required=True, validate=_id)
+    count = JsonInteger(required=True, validate=validate.Range(min=0, max=100))
+
+
 class BookingPatch(_In):
     """Fields of a booking that may change (PATCH)."""
 
@@ -103,6 +119,19 @@ class BookingPatch(_In):
     contract_total = JsonNumber(allow_nan=False, validate=_money)
     deposit_required = JsonNumber(allow_nan=False, validate=_money)
     special_reqs = fields.String(validate=validate.Length(max=5000))
+    past_stay = JsonBoolean(metadata={
+        "description": "True to record a stay that has happened: an arrival before today is refused "
+                       "otherwise. Not stored."
+    })
+
+
+    extras = fields.List(fields.Nested(BookingExtraIn), validate=validate.Length(max=50),
+                         metadata={"description": "The booking's extras (all of them); when creating, "
+                                                  "missing means the auto-select extras."})
+    coupon_code = fields.String(validate=validate.Length(max=40),
+                                metadata={"description": "A coupon code of the property; \"\" removes it."})
+    guest_types = fields.List(fields.Nested(BookingGuestTypeIn), validate=validate.Length(max=50),
+                              metadata={"description": "The guests by type; they set adults and children."})
 
 
 class BookingCreate(BookingPatch):
@@ -157,6 +186,13 @@ _AUTH_SETTINGS = (
 )
 
 
+_EVENT_NAMES = (
+    "current (default): the catalogue's names. jomres_legacy: the older names receivers written for Jomres "
+    "know (property_added, property_saved, invoice_saved, booking_note_save with note_uid beside note_id, "
+    "blackbooking_added) in event, X-Jomres-Event and data.task."
+)
+
+
 class SubscriptionPatch(_In):
     """Fields of a webhook subscription that may change; a PATCH changes only the fields it names."""
 
@@ -172,6 +208,7 @@ class SubscriptionPatch(_In):
     include_record = JsonBoolean()
     wait_for_confirmation = JsonBoolean()
     description = fields.String(validate=validate.Length(max=255))
+    event_names = fields.String(validate=validate.OneOf(EVENT_NAMES), metadata={"description": _EVENT_NAMES})
 
 
 class SubscriptionCreate(SubscriptionPatch):
@@ -231,6 +268,11 @@ class Booking(_Out):
     cancelled = fields.Boolean()
     booked_in = fields.Boolean()
     booked_out = fields.Boolean()
+    extras = fields.List(fields.Integer())
+    extradeets = fields.Dict(keys=fields.String(), values=fields.Dict())
+    coupon_id = fields.Integer(allow_none=True)
+    discount = fields.Float()
+    guest_types = fields.List(fields.Dict())
 
 
 class Property(_Out):
@@ -254,6 +296,7 @@ class Subscription(_Out):
     include_record = fields.Boolean()
     wait_for_confirmation = fields.Boolean()
     description = fields.String()
+    event_names = fields.String(validate=validate.OneOf(EVENT_NAMES))
 
 
 class Delivery(_Out):

@@ -9,6 +9,7 @@ from marshmallow import fields, validate
 from sqlalchemy import func, select
 
 from .. import signals
+from ..event_schemas import event_json_schema
 from ..extensions import db
 from ..webhooks import service
 from . import schemas
@@ -124,12 +125,17 @@ def redeliver(delivery_id: int):
 @bp.response(200, schemas.enveloped("webhook_events"))
 @errors_doc(bp, 401)
 def webhook_events():
-    """The event catalogue: names, the ids their data carries, descriptions; legacy names apart."""
-    def describe(event):
-        return {"event": event.name, "keys": list(event.keys), "description": event.description,
-                "context": event.context}
+    """The event catalogue: names, the ids their data carries, descriptions, each body's JSON Schema;
+    legacy names apart."""
+    def describe(event, schema: bool = True):
+        described = {"event": event.name, "keys": list(event.keys), "description": event.description,
+                     "context": event.context}
+        if schema:
+            described["legacy_name"] = signals.legacy_name(event.name)
+            described["schema"] = event_json_schema(event.name)
+        return described
 
     return envelope("webhook_events", {
         "events": [describe(e) for e in signals.CATALOGUE.values()],
-        "legacy_events": [describe(e) for e in signals.LEGACY_EVENTS.values()],
+        "legacy_events": [describe(e, schema=False) for e in signals.LEGACY_EVENTS.values()],
     })

@@ -6,7 +6,8 @@ from flask import current_app, request
 
 from ..errors import json_error
 from ..extensions import limiter
-from ..oauth.server import authorization, oauth_response
+from ..oauth.bearer import REALM
+from ..oauth.server import INVALID_CLIENT, authorization, oauth_response
 from ..version import PRODUCT, __version__
 from . import schemas
 from .common import commit, envelope, errors_doc, make_blueprint
@@ -50,6 +51,17 @@ TOKEN_REF_FORM = {
     },
 }
 CLIENT_AUTH = [{"basicAuth": []}, {}]
+
+
+@bp.before_request
+def _refuse_credentials_without_value():
+    """An ``Authorization`` header of one word (``Bearer``, ``Basic``) is invalid_client, never a crash."""
+    header = request.headers.get("Authorization")
+    if request.method == "POST" and header is not None and len(header.split(None, 1)) < 2:
+        return json_error(401, INVALID_CLIENT, headers={"WWW-Authenticate": f'Basic realm="{REALM}"',
+                                                        "Cache-Control": "no-store"},
+                          error="invalid_client", error_description=INVALID_CLIENT)
+    return None
 
 
 def _rate_limit() -> str:

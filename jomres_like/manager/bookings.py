@@ -8,6 +8,9 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Guest, Property, Room
 from ..services import bookings as booking_service
+from ..services.extras import live_extras
+from ..services.guest_types import live_guest_types
+from . import failed_forms
 from .blueprint import bp
 from .common import MAX_ID, attempt, child, current_property, page, paginate
 from .forms import (
@@ -52,6 +55,29 @@ def submitted_guests(prop: Property) -> list[Guest]:
     return [guest] if guest is not None and guest.property_id == prop.id and not guest.deleted else []
 
 
+def option_choices(prop: Property, booking=None) -> dict:
+    """The extras and guest types the booking form offers, by id: the live ones and the booking's own."""
+    extras = {extra.id: extra for extra in live_extras(prop)}
+    kinds = {kind.id: kind for kind in live_guest_types(prop)}
+    if booking is not None:
+        extras.update({line.extra_id: line.extra for line in booking.extras})
+        kinds.update({line.guest_type_id: line.guest_type for line in booking.guest_types})
+    return {"extra_choices": extras, "guest_type_choices": kinds}
+
+
+def fill_options(form, choices: dict, booking=None) -> None:
+    """A line per extra and guest type on a form being shown first: the booking's amounts, or for a new
+    booking the auto-select extras once."""
+    quantities = {line.extra_id: line.quantity for line in booking.extras} if booking else {}
+    counts = {line.guest_type_id: line.count for line in booking.guest_types} if booking else {}
+    form.fill_options(
+        [(uid, quantities.get(uid, 0) if booking else int(extra.auto_select))
+         for uid, extra in choices["extra_choices"].items()],
+        [(uid, counts.get(uid, 0)) for uid in choices["guest_type_choices"]],
+        booking.coupon.code if booking is not None and booking.coupon is not None else "",
+    )
+
+
 @bp.route("/properties/<int:property_uid>/bookings")
 def bookings(property_uid: int):
     """A property's bookings, filtered by dates, status and guest or booking number, a page at a time."""
@@ -93,9 +119,12 @@ def booking_new(property_uid: int):
                 url_for("manager.booking_view", property_uid=prop.id, contract_uid=outcome.value.id)
             )
         status = outcome.status
+    choices = option_choices(prop)
     if submitted:  # shown again with its errors: every guest to choose from
         form.set_choices(rooms, live_guests(prop), NEW_GUEST)
-    return page("manager/bookings/form.html", form, status, prop=prop, booking=None)
+    else:
+        fill_options(form, choices)
+    return page("manager/bookings/form.html", form, status, prop=prop, booking=None, **choices)
 
 
 def render_booking(prop: Property, booking, status: int = 200, **forms):
@@ -111,7 +140,9 @@ def render_booking(prop: Property, booking, status: int = 200, **forms):
 def booking_view(property_uid: int, contract_uid: int):
     """A booking: details, rooms, guest, notes, deposits and the actions its state allows."""
     prop = current_property(property_uid)
-    return render_booking(prop, child(booking_service.get_booking, prop, contract_uid))
+    booking = child(booking_service.get_booking, prop, contract_uid)
+    kept = failed_forms.restore(booking.id, {"note_form": NoteForm, "deposit_form": DepositForm})
+    return render_booking(prop, booking, **kept)
 
 
 @bp.route("/properties/<int:property_uid>/bookings/<int:contract_uid>/edit", methods=["GET", "POST"])
@@ -126,17 +157,21 @@ def booking_edit(property_uid: int, contract_uid: int):
     form.set_choices(rooms, submitted_guests(prop) if submitted else live_guests(prop))
     status = None  # a form error after a POST: 422
     if form.validate_on_submit():
+        number = booking.booking_number  # read before the commit expires it
         outcome = attempt(form, lambda: booking_service.modify_booking(booking, form.values()))
         if outcome.ok:
-            flash("Booking saved." if outcome.value else "Nothing changed.", "success")
+            flash(f"Booking {number} saved." if outcome.value else f"Booking {number}: nothing changed.",
+                  "success")
             # the ids from the URL: the committed objects would be loaded again just to read them
             return redirect(
                 url_for("manager.booking_view", property_uid=property_uid, contract_uid=contract_uid)
             )
         status = outcome.status
+    choices = option_choices(prop, booking)
     if submitted:  # shown again with its errors: every guest to choose from
         form.set_choices(rooms, live_guests(prop))
     else:
         form.room_uids.data = [room.id for room in booking.rooms]
         form.guest_uid.data = str(booking.guest_id)
-    return page("manager/bookings/form.html", form, status, prop=prop, booking=booking)
+        fill_options(form, choices, booking)
+    return page("manager/bookings/form.html", form, status, prop=prop, booking=booking, **choices)

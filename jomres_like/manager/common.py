@@ -43,12 +43,26 @@ def child(getter: Callable[..., Any], *args: Any) -> Any:
         abort(404)
 
 
+def _find_field(form: Form, name: str):
+    """The field ``name`` of ``form``, or of an entry of one of its lists (``lines-2-unit_price``)."""
+    field = form._fields.get(name)
+    if field is not None:
+        return field
+    for top in form:
+        if top.type == "FieldList" and name.startswith(f"{top.name}-"):
+            for entry in top.entries:
+                for sub in entry.form if entry.type == "FormField" else ():
+                    if sub.name == name:
+                        return sub
+    return None
+
+
 def attach_errors(form: Form, error: ServiceError, aliases: dict[str, str] | None = None) -> None:
     """Show a service error on the form: on the matching field when there is one, else above the form."""
     messages = error.errors or {"": error.message}
     for field_name, message in messages.items():
         name = (aliases or {}).get(field_name, field_name)
-        field = form._fields.get(name) if name else None
+        field = _find_field(form, name) if name else None
         if field is not None and name != "csrf_token":
             field.errors = [*field.errors, message]
         else:

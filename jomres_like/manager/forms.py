@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     EmailField,
@@ -23,6 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from ..forms import BaseForm, PlainForm
+from .booking_option_fields import BookingOptionFields
 
 MONEY = NumberInput(step="0.01", min="0")
 
@@ -124,7 +126,7 @@ class TariffForm(BaseForm):
     """One tariff: a nightly rate for a room type over a date range."""
 
     name = StringField("Name", validators=[Length(max=255)])
-    room_type = StringField("Room type", validators=[DataRequired(), Length(max=80)])
+    room_type = SelectField("Room type", choices=[], validate_choice=False)
     start_date = DateField("From", validators=[InputRequired()])
     end_date = DateField("Until (exclusive)", validators=[InputRequired()])
     rate_per_night = DecimalField("Rate per night", places=2, validators=[InputRequired()], widget=MONEY)
@@ -148,6 +150,10 @@ class TariffForm(BaseForm):
         "max_nights",
         "pricing_type",
     )
+
+    def set_room_types(self, kinds: list[str]) -> None:
+        """Offer the property's room types (the service refuses any other)."""
+        self.room_type.choices = options((kind, kind) for kind in kinds)
 
 
 # ---- Guests --------------------------------------------------------------------------------------
@@ -191,11 +197,12 @@ class SearchForm(BaseForm):
 
 
 # ---- Bookings ------------------------------------------------------------------------------------
-class BookingEditForm(BaseForm):
-    """A booking's dates, rooms, guest, amounts and requests."""
+class BookingEditForm(BookingOptionFields, BaseForm):
+    """A booking's dates, rooms, guest, amounts, requests, extras, guest types and coupon."""
 
     arrival = DateField("Arrival", validators=[InputRequired()])
     departure = DateField("Departure", validators=[InputRequired()])
+    past_stay = BooleanField("Past stay being recorded (lets the arrival be before today)")
     room_uids = MultiCheckboxField("Rooms", coerce=int)
     guest_uid = SelectField("Guest", choices=[], validate_choice=True)
     adults = IntegerField(
@@ -237,7 +244,9 @@ class BookingEditForm(BaseForm):
     def values(self) -> dict[str, Any]:
         """The booking fields as the services expect them (blank amounts left out: priced/derived)."""
         values = values_of(self, self.FIELDS)
+        values.update(self.option_values())
         values["children"] = values.get("children") or 0
+        values["past_stay"] = bool(self.past_stay.data)
         for name in ("contract_total", "deposit_required", "guest_uid"):
             if values.get(name) in (None, ""):
                 values.pop(name, None)
@@ -324,6 +333,8 @@ class InvoiceLineForm(PlainForm):
     unit_price = DecimalField("Unit price", places=2, validators=[Optional()], widget=MONEY)
     tax_rate = DecimalField("Tax %", places=2, default=0, validators=[Optional()], widget=MONEY)
 
+    FIELDS = ("description", "quantity", "unit_price", "tax_rate")
+
 
 class InvoiceForm(BaseForm):
     """A new invoice, for a booking or a guest, with its lines."""
@@ -344,10 +355,12 @@ class InvoiceForm(BaseForm):
     def values(self) -> dict[str, Any]:
         """The invoice as ``services.invoices.create_invoice`` expects it."""
         lines = []
-        for entry in self.lines:
+        self.line_entries = []  # the entry index of each line sent, to show its errors beside it
+        for index, entry in enumerate(self.lines):
             line = entry.form
             if not (line.description.data or "").strip() and line.unit_price.data is None:
                 continue
+            self.line_entries.append(index)
             lines.append(
                 {
                     "description": line.description.data,
@@ -362,3 +375,12 @@ class InvoiceForm(BaseForm):
             "due_date": self.due_date.data,
             "lines": lines,
         }
+
+    def error_aliases(self) -> dict[str, str]:
+        """Where the service's line errors go: ``lines.<line>.<field>`` -> ``lines.<entry>.<field>``."""
+        aliases = {"lines": ""}  # "at least one line" goes above the form
+        for line, entry in enumerate(getattr(self, "line_entries", [])):
+            aliases[f"lines.{line}"] = ""
+            for name in InvoiceLineForm.FIELDS:
+                aliases[f"lines.{line}.{name}"] = f"lines-{entry}-{name}"
+        return aliases

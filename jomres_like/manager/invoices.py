@@ -40,7 +40,8 @@ def invoice_new(property_uid: int):
     )
     form.set_choices(list(recent), live_guests(prop))
     if form.validate_on_submit():
-        outcome = attempt(form, lambda: invoice_service.create_invoice(prop, form.values()), {"lines": ""})
+        values = form.values()
+        outcome = attempt(form, lambda: invoice_service.create_invoice(prop, values), form.error_aliases())
         if outcome.ok:
             flash(f"Invoice {outcome.value.id} created.", "success")
             return redirect(

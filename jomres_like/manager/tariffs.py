@@ -12,8 +12,11 @@ from .forms import ActionForm, TariffForm, values_of
 TARIFFS = "/properties/<int:property_uid>/tariffs"
 
 
-def _room_types(prop) -> list[str]:
-    return sorted({room.room_type for room in prop.rooms if not room.deleted})
+def _room_types(prop, tariff=None) -> list[str]:
+    kinds = set(tariff_service.room_types(prop))
+    if tariff is not None:
+        kinds.add(tariff.room_type)  # the service keeps an unchanged type valid
+    return sorted(kinds)
 
 
 @bp.route(TARIFFS)
@@ -28,6 +31,7 @@ def tariff_new(property_uid: int):
     """Add a tariff."""
     prop = current_property(property_uid)
     form = TariffForm()
+    form.set_room_types(_room_types(prop))
     if form.validate_on_submit():
         outcome = attempt(form, lambda: tariff_service.save_tariff(prop, values_of(form, TariffForm.FIELDS)))
         if outcome.ok:
@@ -39,9 +43,8 @@ def tariff_new(property_uid: int):
             outcome.status,
             prop=prop,
             tariff=None,
-            room_types=_room_types(prop),
         )
-    return page("manager/tariffs/form.html", form, prop=prop, tariff=None, room_types=_room_types(prop))
+    return page("manager/tariffs/form.html", form, prop=prop, tariff=None)
 
 
 @bp.route(TARIFFS + "/<int:tariff_id>/edit", methods=["GET", "POST"])
@@ -50,6 +53,7 @@ def tariff_edit(property_uid: int, tariff_id: int):
     prop = current_property(property_uid)
     tariff = child(tariff_service.get_tariff, prop, tariff_id)
     form = TariffForm(obj=tariff)
+    form.set_room_types(_room_types(prop, tariff))
     if form.validate_on_submit():
         outcome = attempt(
             form, lambda: tariff_service.save_tariff(prop, values_of(form, TariffForm.FIELDS), tariff)
@@ -63,9 +67,8 @@ def tariff_edit(property_uid: int, tariff_id: int):
             outcome.status,
             prop=prop,
             tariff=tariff,
-            room_types=_room_types(prop),
         )
-    return page("manager/tariffs/form.html", form, prop=prop, tariff=tariff, room_types=_room_types(prop))
+    return page("manager/tariffs/form.html", form, prop=prop, tariff=tariff)
 
 
 @bp.route(TARIFFS + "/<int:tariff_id>/delete", methods=["POST"])

@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from .. import once, signals
+from ..event_schemas import event_json_schema
 from ..extensions import db
 from ..models import WebhookDelivery
 from ..services import ValidationError
@@ -158,8 +159,8 @@ def delivery_redeliver(delivery_id: int):
 
 def webhook_catalogue():
     """The event catalogue with a sample payload per event and how to verify a signature."""
-    events = [(event, json.dumps(catalogue.sample_payload(event.name), indent=2))
-              for event in signals.CATALOGUE.values()]
+    events = [(event, json.dumps(catalogue.sample_payload(event.name), indent=2),
+               json.dumps(event_json_schema(event.name), indent=2)) for event in signals.CATALOGUE.values()]
     return _render("catalogue.html", events=events, legacy=signals.LEGACY_EVENTS.values(),
                    python_example=catalogue.PYTHON_EXAMPLE, sample_headers=catalogue.SAMPLE_HEADERS,
                    manual_steps=catalogue.MANUAL_STEPS)

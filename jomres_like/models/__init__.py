@@ -2,6 +2,7 @@
 
 from .bookings import BlackBooking, Booking, BookingNote, Deposit, Guest, black_booking_rooms, booking_rooms
 from .events import WebhookEvent
+from .extras import BookingExtra, BookingGuestType, Coupon, Extra, GuestType
 from .invoices import INVOICE_STATUSES, Invoice, InvoiceLine
 from .oauth import OAuthClient, OAuthToken
 from .properties import DEFAULT_PROPERTY_SETTINGS, Property, Room, Tariff
@@ -23,13 +24,18 @@ __all__ = [
     "black_booking_rooms",
     "BlackBooking",
     "Booking",
+    "BookingExtra",
+    "BookingGuestType",
     "booking_rooms",
     "BookingNote",
+    "Coupon",
     "DEFAULT_PROPERTY_SETTINGS",
     "DELIVERY_STATUSES",
     "DeliveryAttempt",
     "Deposit",
+    "Extra",
     "Guest",
+    "GuestType",
     "Invoice",
     "INVOICE_STATUSES",
     "InvoiceLine",

@@ -83,10 +83,17 @@ class Booking(db.Model):
     noshow: Mapped[bool] = mapped_column(default=False)
     booked_in: Mapped[bool] = mapped_column(default=False)
     booked_out: Mapped[bool] = mapped_column(default=False)
+    coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id", ondelete="SET NULL"), index=True)
+    discount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     guest = relationship("Guest")
+    coupon = relationship("Coupon")
+    extras = relationship("BookingExtra", order_by="BookingExtra.extra_id", cascade="all, delete-orphan")
+    guest_types = relationship(
+        "BookingGuestType", order_by="BookingGuestType.guest_type_id", cascade="all, delete-orphan"
+    )
     rooms = relationship("Room", secondary=booking_rooms, order_by="Room.id")
     notes = relationship("BookingNote", back_populates="booking", order_by="BookingNote.id")
     deposits = relationship("Deposit", back_populates="booking", order_by="Deposit.id")

@@ -34,6 +34,8 @@ class Webhook(db.Model):
     mode: Mapped[str] = mapped_column(String(10), default="deferred")
     include_record: Mapped[bool] = mapped_column(default=False)
     wait_for_confirmation: Mapped[bool] = mapped_column(default=True)
+    # "current" or "jomres_legacy": the older event names receivers written for Jomres know (signals.py)
+    event_names: Mapped[str] = mapped_column(String(20), default="current", server_default="current")
     secret_encrypted: Mapped[str] = mapped_column(Text)
     previous_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     previous_secret_expires_at: Mapped[datetime | None]

@@ -98,12 +98,24 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 
     def validate_requested_scope(self):
         """Every requested scope must be one of the key's scopes."""
-        scope = self.request.payload.scope
+        scope = requested_scope(self.request.payload.scope)
         if scope:
             missing = set(scope.split()) - set(self.request.client.scopes or [])
             if missing:
                 wanted = " ".join(sorted(missing))
                 raise InvalidScopeError(f"This app key does not have the scope(s): {wanted}.")
+
+
+    def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None,
+                       include_refresh_token=True):
+        """Authlib's token, for the scope asked for in either spelling (see :func:`requested_scope`)."""
+        return super().generate_token(user=user, scope=requested_scope(scope), grant_type=grant_type,
+                                      expires_in=expires_in, include_refresh_token=include_refresh_token)
+
+
+def requested_scope(scope: str | None) -> str | None:
+    """RFC 6749's space-separated scope; Jomres clients separate them with commas, which is accepted too."""
+    return " ".join(scope.replace(",", " ").split()) if scope else scope
 
 
 class RevocationEndpoint(_RevocationEndpoint):

@@ -68,13 +68,17 @@ def raise_event(
 ) -> WebhookEvent:
     """Write the ``webhook_events`` row for ``name`` and send its signal.
 
-    ``ids`` are the catalogue's keys besides ``property_uid`` (``contract_uid``, ``note_id``...).
+    ``ids`` are the catalogue's keys besides ``property_uid`` (``contract_uid``, ``note_id``...), or their
+    aliases (``signals.ID_ALIASES``: ``extra_uid`` for ``extras_uid``).
     An equal event (same name and data) raised again in the same transaction is merged into the first:
     its changes are combined and it is sent once.
     """
     event_type = signals.CATALOGUE.get(name)
     if event_type is None:
         raise ValidationError(f"Unknown event {name!r}.", field="event")
+    for alias, key in signals.ID_ALIASES.items():
+        if alias in ids and key in event_type.keys:
+            ids.setdefault(key, ids.pop(alias))
     data: dict[str, Any] = {}
     for key in event_type.keys:
         value = property_uid if key == "property_uid" else ids.get(key)

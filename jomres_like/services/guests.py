@@ -74,10 +74,14 @@ def update_guest(guest: Guest, values: dict[str, Any]) -> dict:
 def delete_guest(guest: Guest) -> None:
     """Delete a guest with no current or future booking (departing today counts); raise ``guest_deleted``."""
     active = db.session.execute(
-        select(Booking.id).where(Booking.guest_id == guest.id, current_or_future()).limit(1)
+        select(Booking.booking_number).where(Booking.guest_id == guest.id, current_or_future()).limit(1)
     ).first()
     if active:
-        raise Conflict("This guest has a current or future booking and cannot be deleted.", field="guest")
+        raise Conflict(
+            f"This guest has a current or future booking (booking {active.booking_number}) and cannot be "
+            "deleted.",
+            field="guest",
+        )
     guest.deleted = True
     db.session.flush()
     raise_event("guest_deleted", property_uid=guest.property_id, guest_uid=guest.id)

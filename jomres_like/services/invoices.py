@@ -10,7 +10,7 @@ from . import Conflict, NotFound, ValidationError
 from .bookings import get_booking
 from .events import json_value, raise_event
 from .guests import get_guest
-from .validation import a_date, money, require_text, whole_number
+from .validation import Errors, a_date, money, require_text, whole_number
 
 
 def get_invoice(prop: Property, invoice_uid: int) -> Invoice:
@@ -21,42 +21,58 @@ def get_invoice(prop: Property, invoice_uid: int) -> Invoice:
     return invoice
 
 
-def _lines(items: Any) -> list[InvoiceLine]:
+LINE_RULES = {
+    "description": lambda v: require_text(v, "description", "Description", 255),
+    "quantity": lambda v: whole_number(v, "quantity", "Quantity", 1, 10000),
+    "unit_price": lambda v: money(v, "unit_price", "Unit price"),
+    "tax_rate": lambda v: money(v, "tax_rate", "Tax rate"),
+}
+
+LINE_DEFAULTS = {"quantity": 1, "tax_rate": 0}
+
+
+def _lines(items: Any, errors: Errors) -> list[InvoiceLine]:
+    """The lines, typed; each error is kept in ``errors`` as ``lines.<index>.<field>`` (0-based)."""
     if not isinstance(items, list) or not items:
-        raise ValidationError("An invoice needs at least one line.", field="lines")
+        errors.add("lines", "An invoice needs at least one line.")
+        return []
     lines = []
-    for index, item in enumerate(items, start=1):
+    for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise ValidationError(f"Line {index} must be an object.", field="lines")
-        try:
-            lines.append(
-                InvoiceLine(
-                    description=require_text(item.get("description"), "lines", "Description", 255),
-                    quantity=whole_number(item.get("quantity", 1), "lines", "Quantity", 1, 10000),
-                    unit_price=money(item.get("unit_price"), "lines", "Unit price"),
-                    tax_rate=money(item.get("tax_rate", 0), "lines", "Tax rate"),
-                )
-            )
-        except ValidationError as exc:
-            raise ValidationError(f"Line {index}: {exc.message}", field="lines") from exc
+            errors.add(f"lines.{index}", f"Line {index + 1} must be an object.")
+            continue
+        typed = {}
+        for name, rule in LINE_RULES.items():
+            try:
+                typed[name] = rule(item.get(name, LINE_DEFAULTS.get(name)))
+            except ValidationError as exc:
+                errors.add(f"lines.{index}.{name}", f"Line {index + 1}: {exc.message}")
+        if len(typed) == len(LINE_RULES):
+            lines.append(InvoiceLine(**typed))
     return lines
 
 
 def create_invoice(prop: Property, values: dict[str, Any]) -> Invoice:
-    """Create a pending invoice, for a booking or a guest; raise ``invoice_created``."""
+    """Create a pending invoice, for a booking or a guest; raise ``invoice_created``.
+
+    Every error is reported at once; a line's as ``lines.<index>.<field>`` (0-based index of ``lines``).
+    """
     booking = guest = None
+    errors = Errors()
     if values.get("contract_uid") not in (None, ""):
         try:
             booking = get_booking(prop, int(values["contract_uid"]))
-        except (NotFound, TypeError, ValueError) as exc:
-            raise ValidationError("Unknown booking for this property.", field="contract_uid") from exc
-        guest = booking.guest
+            guest = booking.guest
+        except (NotFound, TypeError, ValueError):
+            errors.add("contract_uid", "Unknown booking for this property.")
     elif values.get("guest_uid") not in (None, ""):
         try:
             guest = get_guest(prop, int(values["guest_uid"]))
-        except (NotFound, TypeError, ValueError) as exc:
-            raise ValidationError("Unknown guest for this property.", field="guest_uid") from exc
-    due = a_date(values["due_date"], "due_date", "Due date") if values.get("due_date") else None
+        except (NotFound, TypeError, ValueError):
+            errors.add("guest_uid", "Unknown guest for this property.")
+    due = errors.check(a_date, values["due_date"], "due_date", "Due date") if values.get("due_date") else None
+    lines = _lines(values.get("lines"), errors)
+    errors.raise_any()
     invoice = Invoice(
         property_id=prop.id,
         booking_id=booking.id if booking else None,
@@ -64,7 +80,7 @@ def create_invoice(prop: Property, values: dict[str, Any]) -> Invoice:
         currency=prop.setting("currency"),
         due_date=due,
     )
-    invoice.lines = _lines(values.get("lines"))
+    invoice.lines = lines
     db.session.add(invoice)
     db.session.flush()
     raise_event("invoice_created", property_uid=prop.id, invoice_uid=invoice.id)
@@ -90,7 +106,10 @@ def update_invoice(invoice: Invoice, values: dict[str, Any]) -> dict:
             invoice.due_date = due
     if "lines" in values:
         old_total = invoice.total
-        invoice.lines = _lines(values["lines"])
+        errors = Errors()
+        lines = _lines(values["lines"], errors)
+        errors.raise_any()
+        invoice.lines = lines
         db.session.flush()
         if invoice.total != old_total:
             changes["total"] = [json_value(old_total), json_value(invoice.total)]

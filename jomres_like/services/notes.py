@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from ..extensions import db
 from ..models import Booking, BookingNote, Deposit
-from . import NotFound, ValidationError
+from . import NotFound
 from .actor import get_actor
 from .events import raise_event
-from .validation import money, require_text
+from .validation import Errors, money, require_text
 
 
 def get_note(booking: Booking, note_id: int) -> BookingNote:
@@ -50,11 +50,16 @@ def delete_note(note: BookingNote) -> None:
 
 
 def save_deposit(booking: Booking, amount, reference: str) -> Deposit:
-    """Record a deposit payment; mark the deposit paid once it is covered; raise ``deposit_saved``."""
-    amount = money(amount, "amount", "Amount")
+    """Record a deposit payment; mark the deposit paid once it is covered; raise ``deposit_saved``.
+
+    A bad amount and a bad reference are reported together.
+    """
+    errors = Errors()
+    amount = errors.check(money, amount, "amount", "Amount")
     if amount == 0:  # money() refuses negatives; a missing amount reads as 0
-        raise ValidationError("Amount must be more than 0.", field="amount")
-    reference = require_text(reference, "reference", "Reference", 80)
+        errors.add("amount", "Amount must be more than 0.")
+    reference = errors.check(require_text, reference, "reference", "Reference", 80)
+    errors.raise_any()
     deposit = Deposit(amount=amount, reference=reference)
     booking.deposits.append(deposit)  # through the relationship, so an already loaded list stays right
     db.session.flush()

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..models import DEFAULT_PROPERTY_SETTINGS, Property, User
 from . import Conflict, ValidationError
 from .events import apply_changes, raise_event
-from .validation import money, require_text, whole_number
+from .validation import Errors, currency_code, email_address, money, require_text, whole_number
 
 PROPERTY_FIELDS = {
     "name": ("Name", 255, True),
@@ -25,12 +25,17 @@ PROPERTY_FIELDS = {
 
 def _clean(values: dict[str, Any], partial: bool) -> dict[str, Any]:
     cleaned = {}
+    errors = Errors()
     for field, (label, length, required) in PROPERTY_FIELDS.items():
         if field not in values:
             if required and not partial:
-                raise ValidationError(f"{label} is required.", field=field)
+                errors.add(field, f"{label} is required.")
             continue
-        cleaned[field] = require_text(values[field], field, label, length, required)
+        if field == "email":
+            cleaned[field] = errors.check(email_address, values[field], field, label, required)
+        else:
+            cleaned[field] = errors.check(require_text, values[field], field, label, length, required)
+    errors.raise_any()
     if "country" in cleaned:
         cleaned["country"] = cleaned["country"].upper()
     return cleaned
@@ -70,12 +75,12 @@ def set_published(prop: Property, published: bool) -> bool:
 
 
 SETTING_RULES = {
-    "currency": lambda v: require_text(v, "currency", "Currency", 3).upper(),
+    "currency": lambda v: currency_code(v, "currency", "Currency"),
     "checkin_time": lambda v: _time(v, "checkin_time", "Check-in time"),
     "checkout_time": lambda v: _time(v, "checkout_time", "Check-out time"),
     "deposit_percent": lambda v: whole_number(v, "deposit_percent", "Deposit percent", 0, 100),
     "tax_rate": lambda v: float(money(v, "tax_rate", "Tax rate")),
-    "contact_email": lambda v: require_text(v, "contact_email", "Contact email", 255, False),
+    "contact_email": lambda v: email_address(v, "contact_email", "Contact email"),
     "contact_phone": lambda v: require_text(v, "contact_phone", "Contact phone", 40, False),
 }
 
@@ -89,14 +94,22 @@ def _time(value: Any, field: str, label: str) -> str:
 
 
 def update_settings(prop: Property, values: dict[str, Any]) -> dict:
-    """Change property settings; raise ``property_settings_updated`` with the changes, if any."""
+    """Change property settings; raise ``property_settings_updated`` with the changes, if any.
+
+    Every invalid setting is reported at once, and then nothing changes.
+    """
     current = {**DEFAULT_PROPERTY_SETTINGS, **(prop.settings or {})}
     changes = {}
+    errors = Errors()
+    typed = {}
     for key, value in values.items():
         rule = SETTING_RULES.get(key)
         if rule is None:
-            raise ValidationError(f"Unknown setting {key!r}.", field=key)
-        new = rule(value)
+            errors.add(key, f"Unknown setting {key!r}.")
+            continue
+        typed[key] = errors.check(rule, value)
+    errors.raise_any()
+    for key, new in typed.items():
         if current.get(key) != new:
             changes[key] = [current.get(key), new]
             current[key] = new

@@ -69,13 +69,18 @@ def update_room(room: Room, values: dict[str, Any]) -> dict:
 def delete_room(room: Room) -> None:
     """Delete a room with no current or future booking (departing today counts); raise ``room_deleted``."""
     upcoming = db.session.execute(
-        select(Booking.id)
+        select(Booking.booking_number)
         .join(booking_rooms, booking_rooms.c.booking_id == Booking.id)
         .where(booking_rooms.c.room_id == room.id, current_or_future())
+        .order_by(Booking.arrival)
         .limit(1)
     ).first()
     if upcoming:
-        raise Conflict("This room has current or future bookings; cancel or move them first.", field="room")
+        raise Conflict(
+            f"This room has current or future bookings (booking {upcoming.booking_number} first); cancel or "
+            "move them first.",
+            field="room",
+        )
     room.deleted = True
     db.session.flush()
     raise_event("room_deleted", property_uid=room.property_id, room_uid=room.id)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Property, Room, Tariff
 from . import NotFound, ValidationError
 from .events import apply_changes, raise_event
-from .validation import date_range, money, require_text, whole_number
+from .validation import Errors, date_range, money, require_text, whole_number
 
 PRICING_TYPES = ("per_room", "per_person")
 
@@ -23,27 +26,47 @@ def get_tariff(prop: Property, tariff_id: int) -> Tariff:
     return tariff
 
 
-def clean_tariff(values: dict[str, Any]) -> dict[str, Any]:
-    """Validate one tariff's fields and return them typed."""
-    start, end = date_range(
-        values.get("start_date"), values.get("end_date"), "start_date", "end_date", "End date"
+def room_types(prop: Property) -> list[str]:
+    """The room types of ``prop``'s live rooms, sorted: what a tariff may price."""
+    query = select(Room.room_type).where(Room.property_id == prop.id, Room.deleted.is_(False)).distinct()
+    return sorted(db.session.scalars(query))  # from the rows: rooms added in this transaction count
+
+
+def clean_tariff(values: dict[str, Any], allowed_types: Collection[str]) -> dict[str, Any]:
+    """Validate one tariff's fields and return them typed; every error is reported at once.
+
+    ``room_type`` must be one of ``allowed_types`` (the property's room types).
+    """
+    errors = Errors()
+    dates = errors.check(
+        date_range, values.get("start_date"), values.get("end_date"), "start_date", "end_date", "End date"
     )
     cleaned = {
-        "name": require_text(values.get("name", ""), "name", "Name", 255, required=False),
-        "room_type": require_text(values.get("room_type"), "room_type", "Room type", 80),
-        "start_date": start,
-        "end_date": end,
-        "rate_per_night": money(values.get("rate_per_night"), "rate_per_night", "Rate per night"),
-        "min_nights": whole_number(values.get("min_nights", 1), "min_nights", "Minimum nights", 1, 365),
-        "max_nights": whole_number(values.get("max_nights", 365), "max_nights", "Maximum nights", 1, 3650),
+        "name": errors.check(require_text, values.get("name", ""), "name", "Name", 255, required=False),
+        "room_type": errors.check(require_text, values.get("room_type"), "room_type", "Room type", 80),
+        "start_date": dates[0] if dates else None,
+        "end_date": dates[1] if dates else None,
+        "rate_per_night": errors.check(
+            money, values.get("rate_per_night"), "rate_per_night", "Rate per night"
+        ),
+        "min_nights": errors.check(
+            whole_number, values.get("min_nights", 1), "min_nights", "Minimum nights", 1, 365
+        ),
+        "max_nights": errors.check(
+            whole_number, values.get("max_nights", 365), "max_nights", "Maximum nights", 1, 3650
+        ),
         "pricing_type": values.get("pricing_type") or "per_room",
     }
-    if cleaned["max_nights"] < cleaned["min_nights"]:
-        raise ValidationError("Maximum nights cannot be less than minimum nights.", field="max_nights")
+    if cleaned["room_type"] and cleaned["room_type"] not in allowed_types:
+        choices = ", ".join(allowed_types) if allowed_types else "none yet: add a room first"
+        errors.add("room_type", f"Room type must be one of the property's room types ({choices}).")
+    if None not in (cleaned["min_nights"], cleaned["max_nights"]) and (
+        cleaned["max_nights"] < cleaned["min_nights"]
+    ):
+        errors.add("max_nights", "Maximum nights cannot be less than minimum nights.")
     if cleaned["pricing_type"] not in PRICING_TYPES:
-        raise ValidationError(
-            f"Pricing type must be one of {', '.join(PRICING_TYPES)}.", field="pricing_type"
-        )
+        errors.add("pricing_type", f"Pricing type must be one of {', '.join(PRICING_TYPES)}.")
+    errors.raise_any()
     return cleaned
 
 
@@ -63,7 +86,10 @@ def _raise(prop: Property, ranges: list[list[str]], pricing_types: set[str]) -> 
 
 def save_tariff(prop: Property, values: dict[str, Any], tariff: Tariff | None = None) -> Tariff:
     """Create or change one tariff; raise ``tariffs_updated`` with the affected date ranges."""
-    cleaned = clean_tariff(values)
+    allowed = set(room_types(prop))
+    if tariff is not None:
+        allowed.add(tariff.room_type)  # an unchanged type stays valid after its last room went
+    cleaned = clean_tariff(values, sorted(allowed))
     ranges = [_range(cleaned)]
     types = {cleaned["pricing_type"]}
     if tariff is None:
@@ -125,15 +151,19 @@ def replace_tariffs(prop: Property, items: list[dict[str, Any]]) -> list[Tariff]
     """
     if not isinstance(items, list):
         raise ValidationError("Tariffs must be a list.", field="tariffs")
-    cleaned = []
+    old = list(prop.tariffs)
+    allowed = sorted(set(room_types(prop)) | {tariff.room_type for tariff in old})
+    cleaned, errors = [], Errors()
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise ValidationError(f"Tariff {index + 1} must be an object.", field="tariffs")
+            errors.add(f"tariffs.{index}", f"Tariff {index + 1} must be an object.")
+            continue
         try:
-            cleaned.append(clean_tariff(item))
+            cleaned.append(clean_tariff(item, allowed))
         except ValidationError as exc:
-            raise ValidationError(f"Tariff {index + 1}: {exc.message}", field="tariffs") from exc
-    old = list(prop.tariffs)
+            for field, message in exc.errors.items():
+                errors.add(f"tariffs.{index}.{field}", f"Tariff {index + 1}: {message}")
+    errors.raise_any()
     if _unchanged(old, cleaned):
         return old  # nothing changed: no event
     ranges = [_range(t) for t in old] + [_range(c) for c in cleaned]
@@ -171,7 +201,7 @@ def price_stay(prop: Property, rooms: list[Room], arrival: date, departure: date
             if tariff is None:
                 raise ValidationError(
                     f"No tariff covers room {room.number} ({room.room_type}) on {night.isoformat()} "
-                    f"for a stay of {nights} nights; enter the total by hand.",
+                    f"for a stay of {nights} night{'' if nights == 1 else 's'}; enter the total by hand.",
                     field="contract_total",
                 )
             rate = tariff.rate_per_night * (people if tariff.pricing_type == "per_person" else 1)

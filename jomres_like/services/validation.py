@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
-from . import ValidationError
+from . import Conflict, ValidationError
+from .currencies import CURRENCIES
+
+T = TypeVar("T")
 
 # What no text field may hold: NUL (PostgreSQL refuses it), lone surrogates (not encodable as UTF-8, so no
 # database driver can send them) and the other C0 controls but tab, LF and CR (no place in text people type;
@@ -94,3 +98,84 @@ def whole_number(value: Any, field: str, label: str, minimum: int = 0, maximum: 
     if number < minimum or number > maximum:
         raise ValidationError(f"{label} must be between {minimum} and {maximum}.", field=field)
     return number
+
+
+# A mailbox as people type one: no spaces, one "@", a dot in the domain, no empty labels.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+
+
+def email_address(value: Any, field: str, label: str, required: bool = False) -> str:
+    """Return ``value`` as an e-mail address (stripped, ``""`` when optional and blank), or refuse it."""
+    text = require_text(value, field, label, 255, required)
+    if text and not _EMAIL.fullmatch(text):
+        raise ValidationError(f"{label} must be an e-mail address such as name@example.com.", field=field)
+    return text
+
+
+def currency_code(value: Any, field: str = "currency", label: str = "Currency") -> str:
+    """Return ``value`` as a current ISO 4217 currency code (upper case), or refuse it."""
+    code = require_text(value, field, label, 3).upper()
+    if code not in CURRENCIES:
+        raise ValidationError(f"{label} must be an ISO 4217 currency code such as EUR or GBP.", field=field)
+    return code
+
+
+class Errors:
+    """The field errors of one input, gathered so that every one is reported at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def check(self, rule: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """Return ``rule(*args, **kwargs)``; on a :class:`ValidationError` keep its messages, return None."""
+        try:
+            return rule(*args, **kwargs)
+        except Conflict:
+            raise  # a clash with stored data is not an input error: it is answered alone
+        except ValidationError as error:
+            for field, message in (error.errors or {"": error.message}).items():
+                self.add(field, message)
+            return None
+
+    def add(self, field: str, message: str) -> None:
+        """Record ``message`` for ``field`` (the first message of a field is kept)."""
+        self.errors.setdefault(field, message)
+
+    def raise_any(self) -> None:
+        """Raise one :class:`ValidationError` carrying every error gathered, if there is any."""
+        if self.errors:
+            field, message = next(iter(self.errors.items()))
+            raise ValidationError(message, field=field or None, errors=self.errors)
+
+
+def optional_date(value: Any, field: str, label: str) -> date | None:
+    """Return ``value`` as a date, or ``None`` when it is blank."""
+    if value in (None, ""):
+        return None
+    return a_date(value, field, label)
+
+
+def open_range(start: date | None, end: date | None, end_field: str, label: str) -> None:
+    """Refuse an end before the start of an inclusive range whose ends may be open (``None``)."""
+    if start is not None and end is not None and end < start:
+        raise ValidationError(f"{label} cannot end before it starts.", field=end_field)
+
+
+def flag(value: Any, field: str, label: str) -> bool:
+    """Return ``value`` as a boolean (``True``/``False``, 1/0, "1"/"0", "true"/"false", "y"/"n", "on")."""
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().lower()
+    if text in ("1", "true", "yes", "y", "on"):
+        return True
+    if text in ("0", "false", "no", "n", "off", ""):
+        return False
+    raise ValidationError(f"{label} must be yes or no.", field=field)
+
+
+def percentage(value: Any, field: str, label: str) -> Decimal:
+    """Return ``value`` as a percentage between 0 and 100, two decimals."""
+    amount = money(value, field, label)
+    if amount > 100:
+        raise ValidationError(f"{label} cannot be more than 100 %.", field=field)
+    return amount

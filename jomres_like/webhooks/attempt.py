@@ -148,7 +148,7 @@ def request_parts(delivery: WebhookDelivery, webhook: Webhook) -> tuple[bytes, d
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        "X-Jomres-Event": delivery.event,
+        "X-Jomres-Event": payload.get("event") or delivery.event,  # the name the webhook gets (legacy)
     }
     headers.update(sign_headers(webhook, delivery.message_id, body, utcnow()))
     return body, headers

@@ -32,6 +32,7 @@ def fire_command(event: str, property_uid: int | None, record_id: int | None, pa
     from .. import signals
     from ..services.events import raise_event
 
+    event = signals.current_name(event) or event  # a legacy name raises the event it stands for
     event_type = signals.CATALOGUE.get(event)
     if event_type is None:
         raise click.BadParameter(f"unknown event {event!r}; see the event catalogue", param_hint="EVENT")

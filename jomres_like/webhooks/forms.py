@@ -64,6 +64,13 @@ def events_by_group() -> list[tuple[str, str, list[str]]]:
     return [(key, label, found[key]) for key, label in labels if key in found]
 
 
+EVENT_NAME_CHOICES = [
+    SelectChoice("current", "Current: the names of the event catalogue (booking_added, property_updated...)"),
+    SelectChoice("jomres_legacy", "Jomres legacy: the older names receivers written for Jomres know "
+                 "(property_added, property_saved, invoice_saved, booking_note_save, blackbooking_added)"),
+]
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A multiple choice shown as checkboxes, so it works without JavaScript."""
 
@@ -99,6 +106,7 @@ class WebhookFormBase(BaseForm):
     ], validate_choice=True)
     enabled = BooleanField("Enabled", default=True)
     mode = RadioField("Processing mode", choices=MODE_CHOICES, default="deferred")
+    event_names = RadioField("Event names", choices=EVENT_NAME_CHOICES, default="current")
     include_record = BooleanField("Include the full record in the payload", default=False)
     wait_for_confirmation = BooleanField("Retry until the receiver answers 2xx", default=True)
 
@@ -120,6 +128,7 @@ class WebhookFormBase(BaseForm):
             "events": self.chosen_events(),
             "enabled": bool(self.enabled.data),
             "mode": self.mode.data,
+            "event_names": self.event_names.data,
             "include_record": bool(self.include_record.data),
             "wait_for_confirmation": bool(self.wait_for_confirmation.data),
         }

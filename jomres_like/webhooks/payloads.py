@@ -12,7 +12,7 @@ import time
 
 from ..logs import get_logger
 from ..models import Webhook, WebhookEvent
-from ..signals import CATALOGUE
+from ..signals import CATALOGUE, LEGACY_DATA_KEYS, legacy_name
 from ..timeutil import iso_utc
 
 log = get_logger("Webhooks")
@@ -30,11 +30,26 @@ def new_message_id() -> str:
     return "msg_" + "".join(reversed(chars))
 
 
+def sent_name(event: WebhookEvent, webhook: Webhook) -> str:
+    """The event's name as ``webhook`` gets it: the older Jomres name when its event names are legacy."""
+    if getattr(webhook, "event_names", None) == "jomres_legacy":
+        return legacy_name(event.event)
+    return event.event
+
+
 def event_data(event: WebhookEvent, webhook: Webhook) -> dict:
-    """Jomres' ``data``: the event's ids, then ``manager_id`` (None for site-wide webhooks) and ``task``."""
+    """Jomres' ``data``: the event's ids, then ``manager_id`` (None for site-wide webhooks) and ``task``.
+
+    A ``jomres_legacy`` webhook gets the older name in ``task`` and the older spellings of data keys beside
+    the current ones (``note_uid`` beside ``note_id``, ``extra_uid`` beside ``extras_uid``).
+    """
     data = dict(event.data or {})
+    if getattr(webhook, "event_names", None) == "jomres_legacy":
+        for key, older in LEGACY_DATA_KEYS.items():
+            if key in data:
+                data[older] = data[key]
     data["manager_id"] = webhook.owner_id
-    data["task"] = event.event
+    data["task"] = sent_name(event, webhook)
     return data
 
 
@@ -45,7 +60,7 @@ def build_payload(event: WebhookEvent, webhook: Webhook, message_id: str) -> dic
     is_global = (event_type is not None and event_type.context == "global") or "property_uid" not in data
     payload = {
         "id": message_id,
-        "event": event.event,
+        "event": data["task"],
         "subscription_id": webhook.id,
         "created_at": iso_utc(event.created_at),
         "context": "global" if is_global else "property",

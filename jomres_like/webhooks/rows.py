@@ -36,6 +36,7 @@ class WebhookRow:
     mode: str
     include_record: bool
     wait_for_confirmation: bool
+    event_names: str
     secret_encrypted: str
     previous_secret_encrypted: str | None
     previous_secret_expires_at: datetime | None

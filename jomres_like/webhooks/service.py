@@ -24,13 +24,13 @@ from . import authmethods, dispatch, signing, ssrf
 SECRET_MASK = authmethods.MASK
 
 FIELDS = ("url", "auth_method", "auth_settings", "events", "enabled", "mode", "include_record",
-          "wait_for_confirmation", "description")
+          "wait_for_confirmation", "description", "event_names")
 #: Keys a client may send back unchanged (from a GET) that are not settable; they are ignored.
 READ_ONLY = ("id", "secret", "last_status", "consecutive_failures", "disabled_reason", "site_wide",
              "created_at", "updated_at", "last_delivery_at")
 DEFAULTS: dict[str, Any] = {"auth_method": "none", "auth_settings": {}, "events": [], "enabled": True,
                             "mode": "deferred", "include_record": False, "wait_for_confirmation": True,
-                            "description": ""}
+                            "description": "", "event_names": "current"}
 
 log = get_logger("Webhooks")
 
@@ -103,12 +103,11 @@ def _events(value: Any, errors: dict[str, str]) -> list[str] | None:
     if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
         errors["events"] = "Events must be a list of event names."
         return None
-    unknown = sorted({item for item in value if item not in signals.CATALOGUE})
+    wanted, unknown = signals.catalogue_events(value)  # legacy names stand for their current events
     if unknown:
         errors["events"] = "Unknown events: " + ", ".join(unknown[:10]) + "."
         return None
-    wanted = set(value)
-    return [name for name in signals.CATALOGUE if name in wanted]  # catalogue order, no duplicates
+    return wanted
 
 
 def _description(value: Any, errors: dict[str, str]) -> str | None:
@@ -190,10 +189,11 @@ def _validate(values: dict, current: dict, stored_settings: dict, partial: bool 
             clean[name] = _CHECKS[name](merged.get(name), errors)
         elif name in _FLAGS:
             clean[name] = _flag(merged.get(name), name, errors)
-        elif name == "mode":
-            if merged.get("mode") not in MODES:
-                errors["mode"] = "Mode must be deferred or immediate."
-            clean["mode"] = merged.get("mode")
+        elif name in ("mode", "event_names"):  # a choice of words
+            allowed = MODES if name == "mode" else signals.EVENT_NAMES
+            if merged.get(name) not in allowed:
+                errors[name] = f"{name.replace('_', ' ').capitalize()} must be {' or '.join(allowed)}."
+            clean[name] = merged.get(name)
     if "auth_method" in named or "auth_settings" in named:
         method = _method(merged.get("auth_method"), errors)
         clean["auth_method"] = merged.get("auth_method")
@@ -223,7 +223,8 @@ def stored_auth_settings(webhook: Webhook) -> dict:
 def _current(webhook: Webhook) -> dict:
     return {"url": webhook.url, "auth_method": webhook.auth_method, "events": list(webhook.events or []),
             "enabled": webhook.enabled, "mode": webhook.mode, "include_record": webhook.include_record,
-            "wait_for_confirmation": webhook.wait_for_confirmation, "description": webhook.description or ""}
+            "wait_for_confirmation": webhook.wait_for_confirmation, "description": webhook.description or "",
+            "event_names": webhook.event_names or "current"}
 
 
 def create_webhook(user: User, values: dict) -> tuple[Webhook, str]:
@@ -361,6 +362,7 @@ def webhook_to_json(webhook: Webhook) -> dict:
         "include_record": webhook.include_record,
         "wait_for_confirmation": webhook.wait_for_confirmation,
         "description": webhook.description or "",
+        "event_names": webhook.event_names or "current",
         "site_wide": webhook.site_wide,
         "last_status": webhook.last_status,
         "consecutive_failures": webhook.consecutive_failures or 0,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from jomres_like.extensions import db
-from jomres_like.models import BookingNote, Guest, Invoice, OAuthToken, Room, User
+from jomres_like.models import BookingNote, Coupon, Extra, Guest, GuestType, Invoice, OAuthToken, Room, User
 from jomres_like.models.oauth import token_digest
 from jomres_like.timeutil import utc_today
 
@@ -44,6 +44,12 @@ class World:
     deleted_room: int
     black_booking: int
     other_black_booking: int
+    extra: int = 0
+    other_extra: int = 0
+    coupon: int = 0
+    other_coupon: int = 0
+    guest_type: int = 0
+    other_guest_type: int = 0
 
     def ids_for(self, key: str, other: bool = False) -> int | None:
         """The id of the record behind a callback's response key (own or other property)."""
@@ -54,6 +60,9 @@ class World:
             "invoice_details": "invoice",
             "room_details": "room",
             "blackbooking_details": "black_booking",
+            "extra_details": "extra",
+            "coupon_details": "coupon",
+            "guest_type_details": "guest_type",
         }.get(key)
         if name is None:
             return None
@@ -111,6 +120,12 @@ def world(app, demo) -> World:
             deleted_room=gone_room.id,
             black_booking=blacks[0].id,
             other_black_booking=blacks[1].id,
+            extra=_first(Extra, property_id=OWN).id,
+            other_extra=_first(Extra, property_id=OTHER).id,
+            coupon=_first(Coupon, property_id=OWN).id,
+            other_coupon=_first(Coupon, property_id=OTHER).id,
+            guest_type=_first(GuestType, property_id=OWN).id,
+            other_guest_type=_first(GuestType, property_id=OTHER).id,
         )
 
 

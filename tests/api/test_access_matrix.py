@@ -50,6 +50,18 @@ ENDPOINTS = [
     Endpoint("GET", "/jomres/api/properties/{p}/bookings/{b}", "bookings_get"),
     Endpoint("PATCH", "/jomres/api/properties/{p}/bookings/{b}", "bookings_set", body="patch"),
     Endpoint("POST", "/jomres/api/properties/{p}/bookings/{b}/cancel", "bookings_set", body="cancel"),
+    *[
+        endpoint
+        for kind, mark in (("extras", "{x}"), ("coupons", "{c}"), ("guest_types", "{t}"))
+        for endpoint in (
+            Endpoint("GET", f"/jomres/api/properties/{{p}}/{kind}", "properties_get"),
+            Endpoint("POST", f"/jomres/api/properties/{{p}}/{kind}", "properties_set", 201, body=kind),
+            Endpoint("GET", f"/jomres/api/properties/{{p}}/{kind}/{mark}", "properties_get"),
+            Endpoint("PATCH", f"/jomres/api/properties/{{p}}/{kind}/{mark}", "properties_set",
+                     body=kind + "_patch"),
+            Endpoint("DELETE", f"/jomres/api/properties/{{p}}/{kind}/{mark}", "properties_set"),
+        )
+    ],
     Endpoint("GET", "/jomres/api/webhook_subscriptions", "webhooks_manage", kind="webhook_list"),
     Endpoint("POST", "/jomres/api/webhook_subscriptions", "webhooks_manage", 201, "webhook_list", "webhook"),
     Endpoint("GET", "/jomres/api/webhook_subscriptions/{w}", "webhooks_manage", kind="webhooks"),
@@ -100,6 +112,9 @@ def test_every_api_route_is_in_the_matrix(app):
             ("contract_uid", "{b}"),
             ("webhook_id", "{w}"),
             ("delivery_id", "{d}"),
+            ("extras_uid", "{x}"),
+            ("coupon_id", "{c}"),
+            ("guest_type_uid", "{t}"),
         ):
             path = path.replace(f"<int:{name}>", mark)
         path = path.replace("<string:event>", "booking_modified").replace("<int:subject_id>", "{b}")
@@ -112,7 +127,7 @@ def test_every_api_route_is_in_the_matrix(app):
 @pytest.fixture
 def context(app, make_user, token_for):
     """A lean world built in one transaction: manager (own property), manager2 (other), super, records."""
-    from jomres_like.services import bookings, properties, rooms, site
+    from jomres_like.services import bookings, coupons, extras, guest_types, properties, rooms, site
     from jomres_like.services.actor import set_actor
     from jomres_like.services.users import create_user, set_assignments
     from jomres_like.webhooks import dispatch, service
@@ -144,7 +159,10 @@ def context(app, make_user, token_for):
             db.session.flush()
             delivery = dispatch.send_test_event(webhook)
             set_actor(None)
-            ids[label] = {"p": prop.id, "b": booking.id, "w": webhook.id, "d": delivery.id, "room": spare.id}
+            ids[label] = {"p": prop.id, "b": booking.id, "w": webhook.id, "d": delivery.id, "room": spare.id,
+                          "x": extras.create_extra(prop, {"name": "Matrix"}).id,
+                          "c": coupons.create_coupon(prop, {"code": "MATRIX", "amount": 5}).id,
+                          "t": guest_types.create_guest_type(prop, {"name": "Matrix"}).id}
         db.session.commit()
     return {"ids": ids, "token_for": token_for}
 
@@ -183,6 +201,13 @@ def _body(name: str | None, ids: dict):
         return {"special_reqs": "Matrix change"}
     if name == "cancel":
         return {"reason": "matrix"}
+    option_bodies = {
+        "extras": {"name": "Matrix extra"}, "extras_patch": {"description": "matrix"},
+        "coupons": {"code": "NEWCODE", "amount": 5}, "coupons_patch": {"description": "matrix"},
+        "guest_types": {"name": "Matrix type"}, "guest_types_patch": {"notes": "matrix"},
+    }
+    if name in option_bodies:
+        return option_bodies[name]
     if name == "webhook":
         return {"url": "http://127.0.0.1:9/new-hook"}
     if name == "webhook_patch":

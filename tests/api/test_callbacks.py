@@ -217,7 +217,7 @@ def test_contract_details_of_a_booking_with_several_rooms_and_tariffs(app, world
     from sqlalchemy import select
 
     from jomres_like.extensions import db
-    from jomres_like.models import Booking, Property, Room
+    from jomres_like.models import Booking, Property, Room, Tariff
     from jomres_like.services.bookings import create_booking
     from jomres_like.services.tariffs import save_tariff
 
@@ -234,11 +234,14 @@ def test_contract_details_of_a_booking_with_several_rooms_and_tariffs(app, world
             ("Double spring", "Double", arrival - timedelta(days=1), arrival + timedelta(days=2)),
             ("Double later", "Double", arrival + timedelta(days=2), departure + timedelta(days=9)),
             ("Double after", "Double", departure, departure + timedelta(days=9)),
-            ("lower case", "double", arrival, departure),
             ("Family", "Family", arrival, departure),
         ):
             save_tariff(prop, {"name": name, "room_type": room_type, "start_date": start, "end_date": end,
                                "rate_per_night": 50, "min_nights": 1, "max_nights": 30})
+        # stored before tariffs had to name one of the property's room types
+        db.session.add(Tariff(property_id=OWN, name="lower case", room_type="double", start_date=arrival,
+                              end_date=departure, rate_per_night=50, min_nights=1, max_nights=30))
+        db.session.flush()
         several = create_booking(prop, {
             "arrival": arrival, "departure": departure, "guest_uid": world.guest,
             "room_uids": [twin.id, *[room.id for room in doubles]],

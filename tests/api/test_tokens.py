@@ -144,6 +144,20 @@ def test_narrower_scope_is_granted(client, app_key):
     assert client.get("/jomres/api/properties/1/bookings", headers=bearer(token)).status_code == 403
 
 
+@pytest.mark.parametrize("path", ["/jomres/api/oauth/token", "/jomres/api/"])
+def test_comma_separated_scopes_are_granted_as_jomres_clients_send_them(client, app_key, path):
+    client_id, secret = app_key("manager", ["bookings_get", "webhooks_get", "properties_get"])
+    response = client.post(path, data={"grant_type": "client_credentials", "client_id": client_id,
+                                       "client_secret": secret, "scope": "webhooks_get,bookings_get"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert set(response.json["scope"].split()) == {"webhooks_get", "bookings_get"}
+    token = response.json["access_token"]
+    assert client.get("/jomres/api/properties/1/bookings", headers=bearer(token)).status_code == 200
+    refused = client.post(path, data={"grant_type": "client_credentials", "client_id": client_id,
+                                      "client_secret": secret, "scope": "webhooks_get,bookings_set"})
+    assert refused.status_code == 400 and refused.json["error"] == "invalid_scope"
+
+
 def test_lifetime_comes_from_config(app, client, app_key):
     app.config["JOMRES_TOKEN_LIFETIME"] = 120
     client_id, secret = app_key("manager", ["bookings_get"])
@@ -261,3 +275,13 @@ def test_token_endpoint_answers_oversized_bodies_with_413(client):
     )
     assert response.status_code == 413
     assert response.json["meta"]["code"] == 413
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Basic", "Bearer "])
+@pytest.mark.parametrize("path", ["/jomres/api/oauth/token", "/jomres/api/", "/jomres/api/oauth/revoke"])
+def test_an_authorization_header_without_credentials_is_invalid_client(client, app_key, header, path):
+    client_id, secret = app_key("manager", ["webhooks_get"])
+    response = client.post(path, headers={"Authorization": header}, data={
+        "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret, "token": "x"})
+    assert response.status_code == 401
+    assert response.json["error"] == "invalid_client"

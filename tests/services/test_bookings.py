@@ -17,8 +17,8 @@ from .helpers import days
 
 @pytest.fixture
 def room(prop, make_room):
-    """Room 101, a Double."""
-    return make_room(prop, number="101")
+    """Room 101, a Double for up to four."""
+    return make_room(prop, number="101", max_people=4)
 
 
 @pytest.fixture
@@ -172,7 +172,7 @@ def test_a_clash_names_the_room_and_a_booking_comes_before_a_black_booking(prop,
     with pytest.raises(Conflict) as error:
         service.create_booking(prop, both)
     assert str(error.value.message) == (
-        f"Room 102 is already booked from {days(10)} to {days(12)} (booking {taken.id})."
+        f"Room 102 is already booked from {days(10)} to {days(12)} (booking {taken.booking_number})."
     )
     with pytest.raises(Conflict, match=f"Room 102 is out of service from {days(20)} to {days(22)}"):
         service.create_booking(prop, {**both, "arrival": days(21), "departure": days(23)})
@@ -237,7 +237,7 @@ def test_per_person_tariffs_multiply_by_the_people(prop, room, guest, make_tarif
         (5, 7, {"min_nights": 2, "max_nights": 2}, True),
     ],
 )
-def test_no_tariff_covers_the_stay(prop, room, guest, make_tariff, start, end, tariff, priced):
+def test_no_tariff_covers_the_stay(prop, room, room2, guest, make_tariff, start, end, tariff, priced):
     make_tariff(prop, **{"room_type": "Double", "rate": 100, **tariff})
     wanted = values(room, guest, start, end, contract_total=None)
 

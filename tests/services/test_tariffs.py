@@ -16,6 +16,12 @@ TARIFF = {"name": "Summer", "room_type": "Double", "start_date": days(10), "end_
           "rate_per_night": "99.90", "min_nights": 2, "max_nights": 14}
 
 
+@pytest.fixture(autouse=True)
+def rooms(prop, make_room):
+    """A Double and a Twin room: the room types these tariffs price."""
+    return [make_room(prop, number="1", room_type="Double"), make_room(prop, number="2", room_type="Twin")]
+
+
 def span(start: int, end: int) -> list[str]:
     """The ``[start, end)`` pair of days from today, as ISO strings."""
     return [days(start).isoformat(), days(end).isoformat()]
@@ -171,18 +177,27 @@ def test_save_tariff_refuses_bad_values(prop, events, change, field):
     assert events.rows() == []
 
 
-@pytest.mark.parametrize("items", ["not a list", [1], [{**TARIFF, "rate_per_night": -1}]])
-def test_replace_tariffs_refuses_bad_items_and_keeps_the_old_ones(prop, events, items):
+@pytest.mark.parametrize(
+    ("items", "field"),
+    [
+        ("not a list", "tariffs"),
+        ([1], "tariffs.0"),
+        ([TARIFF, {**TARIFF, "rate_per_night": -1}], "tariffs.1.rate_per_night"),
+    ],
+)
+def test_replace_tariffs_refuses_bad_items_and_keeps_the_old_ones(prop, events, items, field):
+    """The error names the item and its field (``tariffs.<index>.<field>``); nothing changes."""
     kept = service.save_tariff(prop, TARIFF)
     events.mark()
     with pytest.raises(ValidationError) as error:
         service.replace_tariffs(prop, items)
-    assert error.value.field == "tariffs"
+    assert error.value.field == field
     assert prop.tariffs == [kept]
     assert events.rows() == []
 
 
-def test_get_tariff_refuses_a_tariff_of_another_property(prop, other_prop):
+def test_get_tariff_refuses_a_tariff_of_another_property(prop, other_prop, make_room):
+    make_room(other_prop, room_type="Double")
     tariff = service.save_tariff(other_prop, TARIFF)
     with pytest.raises(NotFound):
         service.get_tariff(prop, tariff.id)
