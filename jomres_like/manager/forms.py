@@ -202,7 +202,7 @@ class BookingEditForm(BookingOptionFields, BaseForm):
 
     arrival = DateField("Arrival", validators=[InputRequired()])
     departure = DateField("Departure", validators=[InputRequired()])
-    past_stay = BooleanField("Past stay being recorded (lets the arrival be before today)")
+    past_stay = BooleanField("Past stay being recorded (lets the stay begin before today)")
     room_uids = MultiCheckboxField("Rooms", coerce=int)
     guest_uid = SelectField("Guest", choices=[], validate_choice=True)
     adults = IntegerField(
