@@ -60,7 +60,7 @@ def post_worker_init(worker):
     if app is None or not hasattr(app, "config"):
         return
     try:
-        from jomres_like.background.sweeper import ensure_started
+        from jomres_like.deferred.sweeper import ensure_started
 
         ensure_started(app)
     except Exception:  # noqa: BLE001 - a worker must boot even if the sweeper cannot start

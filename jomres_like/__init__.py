@@ -8,9 +8,9 @@ from typing import Any
 from flask import Flask
 
 from .config import PROJECT_ROOT, build_config
+from .version import PRODUCT, __version__
 
-__version__ = "0.1.0"
-PRODUCT = "jomres_like"
+__all__ = ["PRODUCT", "__version__", "create_app"]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -52,6 +52,9 @@ def configure_extensions(app: Flask) -> None:
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    from .sqlite_writes import init_app as init_sqlite_writes
+
+    init_sqlite_writes(app)  # SQLite: WAL, and writers taking turns through our lock (nothing elsewhere)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
@@ -81,8 +84,10 @@ def configure_events(app: Flask) -> None:
 
     with app.app_context():
         configure_event_buffer()
+    from .deferred import init_app as init_deferred
     from .webhooks import init_app as init_webhooks
 
+    init_deferred(app)  # the task registry, /background_process and the sweeper, before their users
     init_webhooks(app)
 
 
@@ -92,17 +97,12 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .api import init_app as init_api
     from .auth import bp as auth_bp
-    from .background import bp as background_bp
     from .manager import bp as manager_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(protect(manager_bp, "manager"))
     app.register_blueprint(protect(admin_bp, "administrator"))
-    app.register_blueprint(protect(background_bp, "signed"))
     init_api(app)
-    from .background.selfcall import install
-
-    install(app)  # the self-call's GET is answered before Flask's request handling
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -76,7 +76,8 @@ def list_users_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the core commands and those of the webhook, API and responder packages."""
+    """Register the core commands and those of the webhook, deferred-task, API and responder packages."""
+    from .deferred.cli import init_app as init_tasks_cli
     from .oauth.cli import init_app as init_oauth_cli
     from .responder.cli import init_app as init_responder_cli
     from .webhooks.cli import init_app as init_webhook_cli
@@ -84,5 +85,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(users_cli)
     init_webhook_cli(app)
+    init_tasks_cli(app)
     init_oauth_cli(app)
     init_responder_cli(app)

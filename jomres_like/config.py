@@ -32,6 +32,10 @@ DEFAULTS: dict[str, Any] = {
     "JOMRES_RETRY_SCHEDULE": DEFAULT_RETRY_SCHEDULE,
     "JOMRES_SWEEP_SECONDS": 2.0,
     "JOMRES_TASK_SYNC": "filesystem",  # an event's task files synced by one syncfs; "file": one fsync each
+    "JOMRES_INFLIGHT_PER_WEBHOOK": 2,  # deliveries of a healthy webhook running at once, per process
+    "JOMRES_INFLIGHT_TOTAL": 3,  # deliveries of all slow webhooks together, per process (one each at most)
+    "JOMRES_INFLIGHT_QUEUE": 500,  # tasks of a healthy webhook queued in memory behind its slots, per process
+    "JOMRES_DISPATCH_THREADS": None,  # dispatcher threads per process; None: 2, or 0 (in the request) testing
     "JOMRES_WEBHOOK_CONNECT_TIMEOUT": 5.0,
     "JOMRES_WEBHOOK_TIMEOUT": 15.0,
     "JOMRES_WEBHOOK_ALLOWED_NETWORKS": (),
@@ -77,6 +81,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be 0 or more")
+    return number
+
+
 def _floats(value: str) -> tuple[float, ...]:
     numbers = tuple(_non_negative(part) for part in value.split(",") if part.strip())
     if not numbers:
@@ -114,11 +125,16 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "JOMRES_RETRY_SCHEDULE": ("JOMRES_RETRY_SCHEDULE", _floats),
     "JOMRES_SWEEP_SECONDS": ("JOMRES_SWEEP_SECONDS", _non_negative),
     "JOMRES_TASK_SYNC": ("JOMRES_TASK_SYNC", _task_sync),
+    "JOMRES_INFLIGHT_PER_WEBHOOK": ("JOMRES_INFLIGHT_PER_WEBHOOK", _positive_int),
+    "JOMRES_INFLIGHT_TOTAL": ("JOMRES_INFLIGHT_TOTAL", _positive_int),
+    "JOMRES_INFLIGHT_QUEUE": ("JOMRES_INFLIGHT_QUEUE", _non_negative_int),
+    "JOMRES_DISPATCH_THREADS": ("JOMRES_DISPATCH_THREADS", _non_negative_int),
     "JOMRES_WEBHOOK_CONNECT_TIMEOUT": ("JOMRES_WEBHOOK_CONNECT_TIMEOUT", _positive),
     "JOMRES_WEBHOOK_TIMEOUT": ("JOMRES_WEBHOOK_TIMEOUT", _positive),
     "JOMRES_WEBHOOK_ALLOWED_NETWORKS": ("JOMRES_WEBHOOK_ALLOWED_NETWORKS", _networks),
     "JOMRES_TOKEN_LIFETIME": ("JOMRES_TOKEN_LIFETIME", _positive_int),
     "JOMRES_TOKEN_RATE_LIMIT": ("JOMRES_TOKEN_RATE_LIMIT", str),
+    "JOMRES_PAGE_SIZE": ("JOMRES_PAGE_SIZE", _positive_int),
     "JOMRES_LOGIN_FAILURES": ("JOMRES_LOGIN_FAILURES", _positive_int),
     "JOMRES_LOGIN_WINDOW": ("JOMRES_LOGIN_WINDOW", _positive_int),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),

@@ -99,7 +99,7 @@ def tune_gc(threshold: tuple[int, ...] = GC_THRESHOLD) -> None:
     the request's own), so the collector's youngest generation filled up every 700 allocations, and its full
     passes walked the loaded app's 150,000 objects each time, pausing every thread of the worker. Frozen, they
     are left out of every pass (they live as long as the process anyway); with ``threshold`` the young
-    objects are looked at every 10,000 allocations. 5 % less CPU a delivery (BENCHMARKS.md, tenth round).
+    objects are looked at every 10,000 allocations (gain: see BENCHMARKS.md).
     """
     gc.collect()
     gc.freeze()

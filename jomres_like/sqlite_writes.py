@@ -9,26 +9,30 @@ has committed or rolled back, and whenever the connection goes back to the pool 
 
 SQLite's own locking stays in force underneath: the lock only decides who asks SQLite first, and a writer
 that waited :data:`WAIT` seconds goes ahead and lets SQLite arbitrate, as it would without the lock.
+
+:func:`init_app` sets it up on the app's own engine (nothing happens at import): its listeners, its
+dialect's commit and rollback, and the WAL pragmas of its connections.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 import time
+from functools import cache
 
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import Pool
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 #: seconds a writer waits for the lock before it goes ahead and lets SQLite arbitrate
 WAIT = 30.0
 #: the head waiter's first pause between tries, doubled up to MAX_POLL: every transaction on the path from a
 #: booking change to its webhook's arrival waits here, so a pause is time lost after the lock went free
-#: (with 0.5 to 2 ms, the benchmark's lag p95 at 50 events/s was higher in 5 of 6 alternating runs, up to
-#: 4 times; the faster polling cost no measurable throughput)
+#: (BENCHMARKS.md compares slower polling)
 POLL = 0.0002
 MAX_POLL = 0.0005
 
@@ -45,17 +49,19 @@ class WriterLock:
 
     def __init__(self, database: str):
         self.path = f"{database}-writer.lock"
-        self.local = threading.local()
+        self.fds: dict[int, int] = {}  # thread id -> that thread's descriptor of the lock file
         self.guard = threading.Lock()
         self.queue = threading.Lock()  # this process's threads waiting for the file lock
         self.owner: int | None = None
         self.depth = 0
         self.fd: int | None = None  # the holder's descriptor
+        self.held: dict[int, WriterLock] = {}  # id of a DBAPI connection -> this lock, which it holds
 
     def _fd(self) -> int:
-        fd = getattr(self.local, "fd", None)
+        me = threading.get_ident()
+        fd = self.fds.get(me)
         if fd is None:  # a forked child gets new locks (_after_fork): no descriptor is shared with the parent
-            fd = self.local.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = self.fds[me] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         return fd
 
     def acquire(self, wait: float = WAIT) -> bool:
@@ -107,91 +113,109 @@ class WriterLock:
             pass  # a descriptor closed under us has let the lock go already
 
 
+#: database file -> its writer lock (one per file in a process, whichever engines write to it)
 _locks: dict[str, WriterLock] = {}
-_locks_guard = threading.Lock()
 
 
 def _after_fork() -> None:
     """A forked child starts with fresh locks: a parent's thread may have held one at the fork."""
-    global _locks_guard
-    _locks_guard = threading.Lock()
     for path in list(_locks):
         _locks[path] = WriterLock(path)
-    _held.clear()
 
 
-#: id of a DBAPI connection -> the lock it holds (sqlite3 connections take no weak references)
-_held: dict[int, WriterLock] = {}
-os.register_at_fork(after_in_child=_after_fork)
+@cache
+def _register_fork_hook() -> None:
+    """Register :func:`_after_fork` once per process (the first app set up asks)."""
+    os.register_at_fork(after_in_child=_after_fork)
 
 
-def _lock_for(engine: Engine) -> WriterLock | None:
+def _database_file(engine: Engine) -> str | None:
+    """The engine's SQLite database file, or ``None`` (not SQLite, or not a file)."""
     if engine.dialect.name != "sqlite":
         return None
     database = engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
-    path = os.path.abspath(database)
-    lock = _locks.get(path)
-    if lock is None:
-        with _locks_guard:
-            lock = _locks.setdefault(path, WriterLock(path))
-    return lock
+    return os.path.abspath(database)
 
 
-def _release(connection) -> None:
-    """Let go of what ``connection`` (a DBAPI connection, or the pool's proxy of one) holds."""
-    lock = _held.pop(id(getattr(connection, "dbapi_connection", connection)), None)
-    if lock is not None:
-        lock.release()
+def lock_of(engine: Engine) -> WriterLock | None:
+    """This process's writer lock of the database file :func:`setup_engine` set ``engine`` up for."""
+    path = getattr(engine, "jomres_database_file", None)
+    return _locks.get(path) if path else None
 
 
-def _releasing(method):
+def _releasing(path: str, method):
     """Wrap a dialect's ``do_commit``/``do_rollback``: the lock goes once SQLite has finished."""
 
     def wrapper(dbapi_connection, *args, **kwargs):
         try:
             return method(dbapi_connection, *args, **kwargs)
         finally:
-            _release(dbapi_connection)
+            _release(_locks[path], dbapi_connection)
 
     wrapper.jomres_releasing = True
     return wrapper
 
 
-def _patch(dialect) -> None:
-    if not getattr(dialect.do_commit, "jomres_releasing", False):
-        dialect.do_commit = _releasing(dialect.do_commit)
-        dialect.do_rollback = _releasing(dialect.do_rollback)
+def _release(lock: WriterLock, connection) -> None:
+    """Let go of what ``connection`` (a DBAPI connection, or the pool's proxy of one) holds."""
+    if lock.held.pop(id(getattr(connection, "dbapi_connection", connection)), None) is not None:
+        lock.release()
 
 
-@event.listens_for(Engine, "before_cursor_execute")
-def _before_write(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-    if statement.lstrip()[:6].upper() not in _WRITES:
-        return
-    dbapi_connection = conn.connection.dbapi_connection
-    if id(dbapi_connection) in _held:
-        return
-    lock = _lock_for(conn.engine)
-    if lock is None:
-        return
-    _patch(conn.dialect)
-    if lock.acquire():
-        _held[id(dbapi_connection)] = lock
+def _pragmas(dbapi_connection, _record) -> None:
+    """SQLite in WAL mode: readers never wait for the writer, and a commit costs no fsync (durable across
+    process crashes; PostgreSQL or MariaDB are for production)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
 
-@event.listens_for(Pool, "checkin")
-def _on_checkin(dbapi_connection, _record) -> None:
-    if dbapi_connection is not None:
-        _release(dbapi_connection)
+def setup_engine(engine: Engine) -> WriterLock | None:
+    """Give a SQLite ``engine`` its WAL pragmas and, for a database file, its writer lock; return the lock."""
+    if engine.dialect.name != "sqlite":
+        return None
+    if not event.contains(engine, "connect", _pragmas):
+        event.listen(engine, "connect", _pragmas)
+    path = _database_file(engine)
+    if path is None or getattr(engine.dialect.do_commit, "jomres_releasing", False):
+        return lock_of(engine)
+    _register_fork_hook()
+    _locks.setdefault(path, WriterLock(path))
+    engine.jomres_database_file = path
+    dialect = engine.dialect
+    dialect.do_commit = _releasing(path, dialect.do_commit)
+    dialect.do_rollback = _releasing(path, dialect.do_rollback)
+
+    def before_write(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if statement.lstrip()[:6].upper() not in _WRITES:
+            return
+        lock = _locks[path]
+        key = id(conn.connection.dbapi_connection)
+        if key not in lock.held and lock.acquire():
+            lock.held[key] = lock
+
+    def on_checkin(dbapi_connection, _record) -> None:
+        if dbapi_connection is not None:
+            _release(_locks[path], dbapi_connection)
+
+    def on_invalidate(dbapi_connection, _record, _exception) -> None:
+        if dbapi_connection is not None:
+            _release(_locks[path], dbapi_connection)
+
+    event.listen(engine, "before_cursor_execute", before_write)
+    event.listen(engine, "checkin", on_checkin)  # pool events, kept when the pool is recreated
+    event.listen(engine, "close", on_checkin)
+    event.listen(engine, "invalidate", on_invalidate)
+    return _locks[path]
 
 
-@event.listens_for(Pool, "close")
-def _on_close(dbapi_connection, _record) -> None:
-    _release(dbapi_connection)
+def init_app(app: Flask) -> None:
+    """Set up the app's engine (in its app context): WAL pragmas, and the writer lock on a database file."""
+    from .extensions import db
 
-
-@event.listens_for(Pool, "invalidate")
-def _on_invalidate(dbapi_connection, _record, _exception) -> None:
-    if dbapi_connection is not None:
-        _release(dbapi_connection)
+    with app.app_context():
+        setup_engine(db.engine)

@@ -39,7 +39,7 @@ def plural(count, singular: str, plural_form: str | None = None) -> str:
 
 def init_app(app: Flask) -> None:
     """Register filters and the navigation context."""
-    from . import PRODUCT, __version__
+    from .version import PRODUCT, __version__
 
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["when"] = when

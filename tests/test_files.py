@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from jomres_like import create_app
-from jomres_like.background import store
+from jomres_like.deferred import store
 from jomres_like.files import private_folder
 from jomres_like.logs import ChannelFileHandler, get_logger
 from jomres_like.responder.core import build_logger, close_logger

@@ -16,7 +16,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from flask import render_template_string
 
-from jomres_like.background import trigger
+from jomres_like.deferred import selfcall as trigger
 from jomres_like.extensions import db
 from jomres_like.models import User
 

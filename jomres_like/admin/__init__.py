@@ -1,7 +1,4 @@
 """Administrator pages: site settings, users and assignments, logs, site-wide webhooks."""
 
-from flask import Blueprint
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from . import logs, views, webhooks  # noqa: E402,F401 - attach the views
+from . import logs, views, webhooks  # noqa: F401 - attach the views
+from .blueprint import bp as bp  # the package's public name

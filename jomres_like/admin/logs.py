@@ -26,11 +26,11 @@ from flask_login import current_user
 from wtforms import HiddenField, IntegerField, SearchField, SelectField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..background import trigger
+from ..deferred import selfcall as trigger
 from ..forms import BaseForm, PlainForm
 from ..logs import CHANNELS, get_logger, scrub
 from ..services.site import development_mode
-from . import bp
+from .blueprint import bp
 
 LOG_NAME = re.compile(
     r"(?P<channel>[A-Za-z][A-Za-z0-9_]{0,63})\.application\.log(?:\.(?P<number>[1-9][0-9]{0,2}))?"

@@ -13,7 +13,7 @@ from ..manager.forms import options
 from ..models import ROLE_ADMIN, ROLE_MANAGER, Property, User
 from ..services import NotFound, ValidationError
 from ..services import users as user_service
-from . import bp
+from .blueprint import bp
 from .forms import UserEditForm, UserForm
 
 

@@ -11,7 +11,8 @@ from ..logs import get_logger
 from ..manager.common import attempt, page
 from ..models import Booking, Property, User, WebhookEvent
 from ..services import site
-from . import bp, users  # noqa: F401 - attach the user pages
+from . import users  # noqa: F401 - attach the user pages
+from .blueprint import bp
 from .forms import SiteSettingsForm
 
 

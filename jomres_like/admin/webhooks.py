@@ -7,6 +7,6 @@ views, forms and templates are the same.
 from __future__ import annotations
 
 from ..manager.webhooks import register_webhook_pages
-from . import bp
+from .blueprint import bp
 
 register_webhook_pages(bp, prefix="site_")

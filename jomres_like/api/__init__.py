@@ -11,9 +11,9 @@ import threading
 from flask import Flask
 from flask_smorest import Api
 
-from .. import __version__
 from ..access import protect
 from ..extensions import csrf
+from ..version import __version__
 from . import openapi
 from .schemas import Error
 

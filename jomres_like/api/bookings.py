@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from .. import records
+from .. import callbacks as records
 from ..extensions import db
 from ..services import ValidationError
 from ..services.bookings import bookings_query, cancel_booking, create_booking, get_booking, modify_booking

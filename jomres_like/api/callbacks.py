@@ -6,7 +6,7 @@ keys (``contract_details``, ``guest_details``...). Every event of the catalogue 
 
 from __future__ import annotations
 
-from .. import records
+from .. import callbacks as records
 from ..services import NotFound
 from .common import check_id, check_property, envelope, errors_doc, make_blueprint, require
 

@@ -6,7 +6,7 @@ Scopes ``properties_get`` to read, ``properties_set`` to change; changes fire ``
 
 from __future__ import annotations
 
-from .. import records
+from .. import callbacks as records
 from ..services import extras as service
 from . import option_schemas as schemas
 from .common import api_property, check_id, commit, envelope, errors_doc, make_blueprint, require

@@ -13,7 +13,8 @@ import re
 from apispec import APISpec
 from flask import Flask
 
-from .. import records, signals
+from .. import callbacks as records
+from .. import signals
 from ..event_schemas import RECORD_SCHEMAS, data_schema, envelope_schema
 from ..oauth.keys import SCOPES
 

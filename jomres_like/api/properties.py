@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .. import records
+from .. import callbacks as records
 from ..extensions import db
 from ..models import Guest
 from ..services.access import visible_properties

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from .. import records
+from .. import callbacks as records
 from ..extensions import db
 from ..models import Booking, Guest, Property
 from ..services import PermissionDenied

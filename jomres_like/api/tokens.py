@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from .. import PRODUCT, __version__
 from ..errors import json_error
 from ..extensions import limiter
 from ..oauth.bearer import REALM
 from ..oauth.server import INVALID_CLIENT, authorization, oauth_response
+from ..version import PRODUCT, __version__
 from . import schemas
 from .common import commit, envelope, errors_doc, make_blueprint
 

@@ -1,7 +1,4 @@
 """Login and logout."""
 
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from . import views  # noqa: E402,F401 - attach the views to the blueprint
+from . import views  # noqa: F401 - attach the views to the blueprint
+from .blueprint import bp as bp  # the package's public name

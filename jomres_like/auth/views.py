@@ -12,7 +12,7 @@ from ..extensions import db
 from ..logs import get_logger
 from ..services import login_limits
 from ..services.users import authenticate, end_sessions
-from . import bp
+from .blueprint import bp
 from .forms import LoginForm
 
 

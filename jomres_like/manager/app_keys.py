@@ -13,7 +13,7 @@ from ..extensions import db
 from ..forms import BaseForm
 from ..oauth import keys
 from ..services import NotFound, ServiceError
-from . import bp
+from .blueprint import bp
 from .common import attach_errors, page
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 
 from ..services import blackbookings as black_service
-from . import bp
+from .blueprint import bp
 from .bookings import live_rooms
 from .common import attempt, child, current_property, page
 from .forms import ActionForm, BlackBookingForm, room_options, values_of

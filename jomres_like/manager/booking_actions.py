@@ -9,7 +9,8 @@ from flask_wtf import FlaskForm
 
 from ..services import bookings as booking_service
 from ..services import notes as note_service
-from . import bp, failed_forms
+from . import failed_forms
+from .blueprint import bp
 from .bookings import render_booking
 from .common import attempt, child, current_property, page
 from .forms import ActionForm, CancelForm, DepositForm, NoteForm

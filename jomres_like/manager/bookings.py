@@ -10,7 +10,8 @@ from ..models import Guest, Property, Room
 from ..services import bookings as booking_service
 from ..services.extras import live_extras
 from ..services.guest_types import live_guest_types
-from . import bp, failed_forms
+from . import failed_forms
+from .blueprint import bp
 from .common import MAX_ID, attempt, child, current_property, page, paginate
 from .forms import (
     ActionForm,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 
 from ..services import coupons as coupon_service
-from . import bp
+from .blueprint import bp
 from .common import attempt, child, current_property, page
 from .forms import ActionForm, values_of
 from .option_forms import CouponForm

@@ -11,7 +11,7 @@ from ..models import Booking, Guest, Room
 from ..services.access import visible_properties
 from ..services.availability import current_or_future
 from ..timeutil import utc_today
-from . import bp
+from .blueprint import bp
 
 RECENT = 10
 

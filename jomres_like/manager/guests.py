@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 
 from ..models import Guest
 from ..services import guests as guest_service
-from . import bp
+from .blueprint import bp
 from .common import attempt, child, current_property, page, paginate
 from .forms import ActionForm, GuestForm, SearchForm, values_of
 

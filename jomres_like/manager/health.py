@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Webhook, WebhookDelivery
 from ..timeutil import utcnow
-from . import bp
+from .blueprint import bp
 
 HOURS = 24
 CHART_WIDTH = 480

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Booking, Invoice
 from ..services import invoices as invoice_service
-from . import bp
+from .blueprint import bp
 from .bookings import live_guests
 from .common import attempt, child, current_property, page, paginate
 from .forms import ActionForm, InvoiceForm

@@ -14,7 +14,7 @@ from ..services import properties as property_service
 from ..services.access import visible_properties
 from ..services.availability import current_or_future
 from ..timeutil import utc_today
-from . import bp
+from .blueprint import bp
 from .common import attempt, current_property, page
 from .forms import ActionForm, PropertyForm, SettingsForm, values_of
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 
 from ..services import tariffs as tariff_service
-from . import bp
+from .blueprint import bp
 from .common import attempt, child, current_property, page
 from .forms import ActionForm, TariffForm, values_of
 

@@ -21,7 +21,7 @@ from ..models import WebhookDelivery
 from ..services import ValidationError
 from ..webhooks import catalogue, service
 from ..webhooks.forms import webhook_form
-from . import bp
+from .blueprint import bp
 
 #: blueprint name -> endpoint prefix of its webhook pages
 PREFIXES: dict[str, str] = {}

@@ -6,7 +6,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Subscribe to the domain events, wire the after-commit watcher and the in-app sweeper."""
-    from .receivers import init_app as init_receivers
+    """Register the auth methods' processors and the sweep hook with the deferred tasks, wire the outbox."""
+    from ..deferred import registry
+    from . import attempt, dispatch, outbox, outcomes, sweep
 
-    init_receivers(app)
+    outcomes.init_app(app)
+    attempt.init_app(app)
+    sweep.init_app(app)
+    tasks = registry.registry(app)
+    tasks.finished_checks.append(sweep.finished)
+    tasks.dispatch = dispatch.dispatch_events
+    outbox.init_app(app)

@@ -19,9 +19,10 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import bindparam, insert, update
 
 from ..extensions import db
@@ -64,7 +65,8 @@ class Outcome:
     attempt: dict
     delivery: dict
     health: dict | None = None
-    done: threading.Event = field(default_factory=threading.Event)
+    #: set under the group's condition: written (or failed), or made the next leader
+    done: bool = False
     lead: bool = False
     error: BaseException | None = None
 
@@ -73,36 +75,40 @@ class _Group:
     """The outcomes of one app waiting in this process, and whether a leader is writing."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self.transactions = 0  # committed so far (tests and benchmarks read it)
+        self.fresh()
+
+    def fresh(self) -> None:
+        """Nothing queued, nobody writing (a forked child: a parent's leader may have held it at the fork)."""
+        self.lock = threading.Condition()  # its waiters: the threads whose outcomes are queued or written
         self.queue: list[Outcome] = []
         self.writing = False
-        self.transactions = 0  # committed so far (tests and benchmarks read it)
 
 
 _groups: weakref.WeakSet[_Group] = weakref.WeakSet()
-_create = threading.Lock()
 _KEY = "jomres_outcomes"
 
 
+def init_app(app: Flask) -> None:
+    """Give the app its group of this process (and a fresh one in every forked child)."""
+    group = app.extensions.setdefault(_KEY, _Group())
+    _groups.add(group)
+    _register_fork_hook()
+
+
 def _group() -> _Group:
-    extensions = current_app.extensions
-    group = extensions.get(_KEY)
-    if group is None:
-        with _create:
-            group = extensions.setdefault(_KEY, _Group())
-            _groups.add(group)
-    return group
+    return current_app.extensions[_KEY]
 
 
 def _after_fork() -> None:
-    """A forked child starts with empty groups: a parent's leader may have held one at the fork."""
     for group in list(_groups):
-        group.lock = threading.Lock()
-        group.queue = []
-        group.writing = False
+        group.fresh()
 
 
-os.register_at_fork(after_in_child=_after_fork)
+@cache
+def _register_fork_hook() -> None:
+    """Register :func:`_after_fork` once per process (the first app set up asks)."""
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def transactions() -> int:
@@ -121,12 +127,13 @@ def record(outcome: Outcome) -> None:
         group.queue.append(outcome)
         lead = not group.writing
         group.writing = True
-    if not lead and not outcome.done.wait(WAIT):
+    if not lead:
         with group.lock:
-            if outcome in group.queue and not outcome.lead:
-                group.queue.remove(outcome)
-                raise OutcomeNotRecorded("timed out waiting for the outcome to be written")
-        outcome.done.wait()  # taken by a leader or made one meanwhile: that ends soon
+            if not group.lock.wait_for(lambda: outcome.done, WAIT):
+                if outcome in group.queue and not outcome.lead:
+                    group.queue.remove(outcome)
+                    raise OutcomeNotRecorded("timed out waiting for the outcome to be written")
+                group.lock.wait_for(lambda: outcome.done)  # taken by a leader or made one: that ends soon
     if lead or outcome.lead:
         _lead(group)
     if outcome.error is not None:
@@ -148,11 +155,12 @@ def _lead(group: _Group) -> None:
             if group.queue:
                 first = group.queue[0]
                 first.lead = True
-                first.done.set()
+                first.done = True
             else:
                 group.writing = False
-        for outcome in batch:
-            outcome.done.set()
+            for outcome in batch:
+                outcome.done = True
+            group.lock.notify_all()
 
 
 def _write(batch: list[Outcome]) -> None:

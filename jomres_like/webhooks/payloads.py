@@ -70,9 +70,9 @@ def build_payload(event: WebhookEvent, webhook: Webhook, message_id: str) -> dic
     }
     if webhook.include_record:
         try:
-            from ..records import record_for_event  # optional module: payloads work without it
+            from ..callbacks import record_for_event  # optional module: payloads work without it
         except ImportError:
-            log.warning("include_record is on but jomres_like.records is not available")
+            log.warning("include_record is on but jomres_like.callbacks is not available")
         else:
             payload["record"] = _record(event, record_for_event)
     return payload

@@ -7,15 +7,15 @@ from sqlalchemy import Connection, or_
 from ..models import Webhook
 from ..models.webhooks import wants
 from ..services.access import manager_ids
-from .snapshot import Snapshot, webhooks
+from .rows import EventRow, WebhookRow, webhooks
 
 
-def webhooks_for(event: Snapshot, connection: Connection) -> list[Snapshot]:
+def webhooks_for(event: EventRow, connection: Connection) -> list[WebhookRow]:
     """The enabled webhooks that want ``event``: its property's managers' and every site-wide one.
 
     A ``webhook_test`` event goes only to the webhook it names. Super managers are never assigned to a
     property, so their changes notify the property's managers, never themselves. Read on ``connection``, as
-    plain records (:mod:`.snapshot`).
+    plain records (:mod:`.rows`).
     """
     data = event.data or {}
     if event.event == "webhook_test":

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select
 
 from .. import crypto, signals
-from ..background import marks
+from ..deferred import marks
 from ..extensions import db
 from ..logs import get_logger
 from ..models import DeliveryAttempt, User, Webhook, WebhookDelivery

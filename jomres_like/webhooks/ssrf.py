@@ -6,7 +6,7 @@ documentation and site-local ranges and the cloud metadata address are refused. 
 (NAT64, 6to4, Teredo, IPv4-compatible) are routed as IPv6 and are refused as such, whatever IPv4 address they
 carry, unless an allowed IPv6 range covers them. ``JOMRES_WEBHOOK_ALLOWED_NETWORKS`` (CIDRs) opens chosen
 ranges, and development mode opens loopback so that the demo works. A host with one trailing dot
-(``127.0.0.1.``) is judged like the host without it. The transport (:mod:`.http`) resolves the host name,
+(``127.0.0.1.``) is judged like the host without it. :mod:`.transport` resolves the host name,
 checks *every* address with :func:`check_address` and connects to exactly the address that passed.
 """
 

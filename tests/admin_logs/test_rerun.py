@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from jomres_like.background import trigger
+from jomres_like.deferred import selfcall as trigger
 
 from .conftest import SIG, TASK_ID, line, stamp
 

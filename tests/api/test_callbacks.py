@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jomres_like import records
+from jomres_like import callbacks as records
 from jomres_like.signals import CATALOGUE, LEGACY_EVENTS
 
 from .conftest import OTHER, OWN, basic, bearer

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from jomres_like import records, signals
+from jomres_like import callbacks as records
+from jomres_like import signals
 from jomres_like.extensions import db
 from jomres_like.models import BlackBooking, Booking, Property, User, Webhook
 from jomres_like.services.blackbookings import create_black_booking, delete_black_booking

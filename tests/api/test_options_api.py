@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from jomres_like import records
+from jomres_like import callbacks as records
 from jomres_like.extensions import db
 from jomres_like.models import Extra, GuestType, Room, WebhookEvent
 from jomres_like.timeutil import utc_today

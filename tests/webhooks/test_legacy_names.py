@@ -12,7 +12,7 @@ from jomres_like.extensions import db
 from jomres_like.models import Property, Webhook, WebhookDelivery, WebhookEvent
 from jomres_like.services import ValidationError
 from jomres_like.webhooks import service
-from jomres_like.webhooks.delivery import request_parts
+from jomres_like.webhooks.attempt import request_parts
 from jomres_like.webhooks.payloads import build_payload
 
 

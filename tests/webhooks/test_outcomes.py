@@ -13,8 +13,8 @@ from jomres_like.models import DeliveryAttempt, Webhook, WebhookDelivery
 from jomres_like.services.events import raise_event
 from jomres_like.timeutil import utcnow
 from jomres_like.webhooks import outcomes
-from jomres_like.webhooks.http import AttemptResult
-from jomres_like.webhooks.retry import record_outcome
+from jomres_like.webhooks.record import record_outcome
+from jomres_like.webhooks.transport import AttemptResult
 
 
 @pytest.fixture
@@ -117,7 +117,9 @@ def _transactions(app) -> int:
         return outcomes.transactions()
 
 
+@pytest.mark.mechanism
 def test_outcomes_queued_during_a_write_share_the_next_transaction(app, deliveries, monkeypatch):
+    """Mechanism (group commit: successes queued meanwhile share one transaction)."""
     held = HeldWrites(monkeypatch)
     before = _transactions(app)
     errors: list = []

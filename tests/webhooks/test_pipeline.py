@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -69,8 +70,11 @@ def test_committed_event_reaches_managers_and_site_wide_webhooks_only(app, world
         assert event.dispatched is True
 
 
+@pytest.mark.mechanism
 def test_an_events_deliveries_are_inserted_in_one_statement(app, world, make_webhook):
-    """The writer lock is held across the insert: one statement for all the event's webhooks, not one each."""
+    """Mechanism (the dispatch's short transaction: one multi-row INSERT).
+
+    The writer lock is held across the insert: one statement for all the event's webhooks, not one each."""
     from sqlalchemy import event as sa_event
 
     hooks = [make_webhook(world["manager"]) for _ in range(3)] + [make_webhook(None)]
@@ -157,7 +161,7 @@ def test_self_call_is_a_signed_get_written_after_the_commit(
     task_id = query["payload_source"][0]
     assert (tasks_dir / task_id).is_file()
     with app.app_context():
-        from jomres_like.background.trigger import signature
+        from jomres_like.deferred.selfcall import signature
 
         assert query["sig"][0] == signature(task_id)
     log = app.config["JOMRES_LOG_DIR"] + "/Core.application.log"
@@ -233,14 +237,12 @@ def test_an_event_claimed_meanwhile_by_another_worker_leaves_no_task_files(
     written = []
     original = dispatch.store.write_tasks
     monkeypatch.setattr(dispatch.store, "write_tasks", lambda tasks: written.extend(tasks) or original(tasks))
-    real_event = dispatch.snapshot.event
+    real_event = dispatch.rows.event
 
     def undispatched(connection, event_id):  # the event as our read saw it, before the other worker's claim
-        found = real_event(connection, event_id)
-        found.dispatched = False
-        return found
+        return dataclasses.replace(real_event(connection, event_id), dispatched=False)  # rows are frozen
 
-    monkeypatch.setattr(dispatch.snapshot, "event", undispatched)
+    monkeypatch.setattr(dispatch.rows, "event", undispatched)
     with app.app_context():
         assert dispatch.dispatch_event(event_id) == []
     assert len(written) == 2  # both files were written before the claim...

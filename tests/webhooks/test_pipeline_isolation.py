@@ -5,17 +5,21 @@ from __future__ import annotations
 import os
 import threading
 import time
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
-from jomres_like.background import marks
-from jomres_like.background.runner import delivery_slot
-from jomres_like.background.sweeper import PROBES, SLOW_PROBES, due_tasks
+from jomres_like.deferred import marks
+from jomres_like.deferred.runner import delivery_slot
 from jomres_like.extensions import db
 from jomres_like.models import WebhookDelivery
 from jomres_like.services.events import raise_event
+from jomres_like.webhooks.attempt import AttemptResult, note_marks
+from jomres_like.webhooks.sweep import PROBES, SLOW_PROBES, due_tasks
+from jomres_like.webhooks.transport import FailureKind
+
+HTTP_STATUS = FailureKind.HTTP_STATUS
+TIMED_OUT = AttemptResult(ok=False, duration_ms=3000, error="Connection timed out", kind=FailureKind.TIMEOUT)
 
 
 @pytest.fixture
@@ -35,7 +39,7 @@ def setup(make_user, make_property):
 
 def _url(app, task_id: str) -> str:
     with app.app_context():
-        from jomres_like.background.trigger import signature
+        from jomres_like.deferred.selfcall import signature
 
         return f"/background_process?payload_source={task_id}&sig={signature(task_id)}"
 
@@ -64,7 +68,7 @@ def test_slow_webhooks_never_take_the_slots_of_healthy_ones(app, setup, make_web
     app.config.update(JOMRES_INFLIGHT_TOTAL=3, JOMRES_INFLIGHT_PER_WEBHOOK=2)
     with app.app_context():
         for hook in slow:
-            marks.note_result(hook.id, SimpleNamespace(ok=True, duration_ms=5000, error=""))
+            note_marks(hook.id, AttemptResult(ok=True, duration_ms=5000, error=""))
         with delivery_slot(slow[0].id) as a, delivery_slot(slow[0].id) as a_again:
             assert a is True and a_again is False  # one slot per slow webhook
             with delivery_slot(slow[1].id) as b, delivery_slot(slow[2].id) as c:
@@ -163,7 +167,7 @@ def test_new_tasks_of_a_slow_webhook_are_held_for_the_sweeper(
     slow = make_webhook(setup[0])
     healthy = make_webhook(setup[0])
     with app.app_context():
-        marks.note_result(slow.id, SimpleNamespace(ok=True, duration_ms=5000, error=""))
+        note_marks(slow.id, AttemptResult(ok=True, duration_ms=5000, error=""))
     _raise(app, setup[1], count=SLOW_PROBES + 2)
     fired = set(_task_ids(app, healthy.id))
     assert wait(lambda: all(any(t.encode() in r for r in self_calls.requests) for t in fired), timeout=5)
@@ -176,7 +180,7 @@ def test_new_tasks_of_a_slow_webhook_are_held_for_the_sweeper(
             os.utime(path, (old, old))  # past the self-call's grace
     with app.app_context():
         assert len(set(due_tasks()) & set(held)) == SLOW_PROBES
-        marks.note_result(slow.id, SimpleNamespace(ok=True, duration_ms=12, error=""))  # fast again
+        note_marks(slow.id, AttemptResult(ok=True, duration_ms=12, error=""))  # fast again
     _raise(app, setup[1])
     again = _task_ids(app, slow.id)[-1]
     assert wait(lambda: any(again.encode() in request for request in self_calls.requests), timeout=5)
@@ -185,14 +189,31 @@ def test_new_tasks_of_a_slow_webhook_are_held_for_the_sweeper(
 def test_a_quick_success_clears_the_marks(app, setup, make_webhook, tasks_dir):
     hook = make_webhook(setup[0])
     with app.app_context():
-        marks.note_result(hook.id, SimpleNamespace(ok=False, duration_ms=3000, error="Connection timed out"))
+        note_marks(hook.id, TIMED_OUT)
         assert marks.marked("down") == {hook.id} and marks.marked("slow") == {hook.id}
-        marks.note_result(hook.id, SimpleNamespace(ok=True, duration_ms=4000, error=""))
+        note_marks(hook.id, AttemptResult(ok=True, duration_ms=4000, error=""))
         assert marks.marked("down") == set() and marks.marked("slow") == {hook.id}
-        marks.note_result(hook.id, SimpleNamespace(ok=False, duration_ms=5, error="HTTP 500"))
+        note_marks(hook.id, AttemptResult(ok=False, duration_ms=5, error="HTTP 500", kind=HTTP_STATUS))
         assert marks.marked("slow") == {hook.id}  # a quick failure proves nothing about speed
-        marks.note_result(hook.id, SimpleNamespace(ok=True, duration_ms=12, error=""))
+        note_marks(hook.id, AttemptResult(ok=True, duration_ms=12, error=""))
         assert marks.marked("down") == set() and marks.marked("slow") == set()
+
+
+def test_an_answer_whose_reason_says_timed_out_does_not_mark_the_webhook_down(
+    app, client, setup, make_webhook, httpserver, tasks_dir
+):
+    """The marks follow the failure's kind (a timeout), not the words of a receiver's reason phrase."""
+    from werkzeug import Response
+
+    hook = make_webhook(setup[0], url=httpserver.url_for("/hook"))
+    answer = Response("busy", status="504 Upstream Timed Out")
+    httpserver.expect_request("/hook").respond_with_response(answer)
+    _raise(app, setup[1])
+    [task_id] = _task_ids(app, hook.id)
+    body = client.get(_url(app, task_id)).json
+    assert body["status"] == "pending" and "Timed Out" in body["error"]
+    with app.app_context():
+        assert marks.marked("down") == set()
 
 
 def test_sweeper_probes_a_down_webhook_a_few_tasks_per_pass(app, setup, make_webhook, tasks_dir):
@@ -200,7 +221,7 @@ def test_sweeper_probes_a_down_webhook_a_few_tasks_per_pass(app, setup, make_web
     healthy = make_webhook(setup[0])
     app.config["JOMRES_SELF_URL"] = "http://127.0.0.1:9"  # the self-calls go nowhere
     with app.app_context():
-        marks.note_result(dead.id, SimpleNamespace(ok=False, duration_ms=3000, error="Connection timed out"))
+        note_marks(dead.id, TIMED_OUT)
     _raise(app, setup[1], count=PROBES + 3)
     old = time.time() - 60
     import os
@@ -236,10 +257,10 @@ def test_deleting_or_repointing_a_webhook_forgets_its_marks(app, setup, make_web
 
     gone = make_webhook(setup[0])
     moved = make_webhook(setup[0])
-    timed_out = SimpleNamespace(ok=False, duration_ms=3000, error="Connection timed out")
+    timed_out = TIMED_OUT
     with app.app_context():
         for hook in (gone, moved):
-            marks.note_result(hook.id, timed_out)
+            note_marks(hook.id, timed_out)
         service.delete_webhook(db.session.get(Webhook, gone.id))
         service.update_webhook(db.session.get(Webhook, moved.id), {"url": "http://127.0.0.1:8/other"})
         db.session.commit()
@@ -273,7 +294,7 @@ def test_sweeper_leaves_a_task_queued_behind_a_busy_webhook_alone(
     """A task waiting in a queue of this node is not fired again: that would only cost a self-call."""
     import os
 
-    from jomres_like.background import slots
+    from jomres_like.deferred import slots
 
     hook = make_webhook(setup[0])
     app.config.update(JOMRES_SELF_URL="http://127.0.0.1:9", JOMRES_INFLIGHT_PER_WEBHOOK=1)

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from jomres_like.webhooks import http
+from jomres_like.webhooks import transport as http
 
 
 class KeepAliveReceiver:

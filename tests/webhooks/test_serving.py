@@ -54,7 +54,9 @@ def test_clients_keeping_their_socket_open_do_not_hold_up_other_requests(live_se
     assert opened < 3 and answered < 1
 
 
+@pytest.mark.mechanism
 def test_a_lingering_connection_is_closed_after_the_linger_time(live_server):
+    """Mechanism (the custom gunicorn worker: a lingering close leaves the accept loop)."""
     server = live_server()
     sock = _read_answer_and_keep_open(server.port)
     try:

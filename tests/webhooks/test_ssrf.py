@@ -12,7 +12,8 @@ import pytest
 from werkzeug import Response
 
 from jomres_like.services import ValidationError
-from jomres_like.webhooks import guarded, http, ssrf
+from jomres_like.webhooks import guarded, ssrf
+from jomres_like.webhooks import transport as http
 
 REFUSED_FORMS = [
     "http://127.0.0.1/",

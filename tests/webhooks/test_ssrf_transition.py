@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from jomres_like.services import ValidationError
-from jomres_like.webhooks import guarded, http, ssrf
+from jomres_like.webhooks import guarded, ssrf
+from jomres_like.webhooks import transport as http
 
 TRANSITION_FORMS = [
     "http://[64:ff9b::7f00:1]:8000/",  # NAT64 well-known prefix, carrying 127.0.0.1

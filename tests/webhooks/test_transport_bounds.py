@@ -26,7 +26,8 @@ from sqlalchemy import select
 from jomres_like.extensions import db
 from jomres_like.models import DeliveryAttempt
 from jomres_like.services.events import raise_event
-from jomres_like.webhooks import guarded, http
+from jomres_like.webhooks import guarded
+from jomres_like.webhooks import transport as http
 
 TOTAL = 2.0
 INTERVAL = 0.5
@@ -72,7 +73,7 @@ def attempt(app, client, make_user, make_property, make_webhook, tasks_dir):
         else:
             make_webhook(manager, url=url)
         with app.app_context():
-            from jomres_like.background.trigger import signature
+            from jomres_like.deferred.selfcall import signature
 
             raise_event("guest_saved", property_uid=prop.id, guest_uid=7)
             db.session.commit()

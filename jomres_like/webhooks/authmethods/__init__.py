@@ -2,25 +2,25 @@
 
 A method is a subclass of :class:`AuthMethod` decorated with :func:`register` in its own module of this
 package; every module here is imported the first time the registry is used, so a new method joins by one
-module. Each method also provides the deferred processor Jomres calls
-``07320watcher_authmethod_process_<method>`` (and ``07310...`` for immediate webhooks): see
-:func:`get_processor`.
+module. Each method's deferred processor, Jomres' ``07320watcher_authmethod_process_<method>`` (and
+``07310...`` for immediate webhooks), is registered with the deferred tasks when the app is set up
+(:func:`..attempt.init_app`; :func:`processor_name` names them).
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ...deferred.registry import UnknownProcessor as UnknownProcessor  # a task naming no known method
 from ...services import ValidationError
-from ..http import AttemptResult, post, webhook_session
+from ..transport import AttemptResult, post, webhook_session
 
 if TYPE_CHECKING:
-    from ...models import Webhook, WebhookDelivery
+    from ...models import Webhook
 
 FIELD_KINDS = ("text", "url", "password")
 PROCESSOR_PREFIXES = ("07320watcher_authmethod_process_", "07310watcher_authmethod_process_")
@@ -34,10 +34,6 @@ class DuplicateAuthMethod(Exception):
 
 class UnknownAuthMethod(ValidationError):
     """No auth method has this name."""
-
-
-class UnknownProcessor(LookupError):
-    """No deferred processor has this name."""
 
 
 @dataclass(frozen=True)
@@ -124,8 +120,6 @@ def _validate_url(value: str) -> str:
 
 
 _registry: dict[str, type[AuthMethod]] = {}
-_loaded = False
-_lock = threading.Lock()
 
 
 def register(cls: type[AuthMethod]) -> type[AuthMethod]:
@@ -139,16 +133,12 @@ def register(cls: type[AuthMethod]) -> type[AuthMethod]:
     return cls
 
 
+@cache
 def _load() -> None:
-    """Import every module of this package once, so that each registers its method."""
-    global _loaded
-    if _loaded:
-        return
-    with _lock:
-        if not _loaded:
-            for module in pkgutil.iter_modules(__path__):
-                importlib.import_module(f"{__name__}.{module.name}")
-            _loaded = True
+    """Import every module of this package once, so that each registers its method (imports are locked,
+    registering a class again changes nothing: two threads racing here do no harm)."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
 
 
 def methods() -> dict[str, type[AuthMethod]]:
@@ -200,33 +190,6 @@ def public_settings(method: type[AuthMethod], settings: dict) -> dict[str, Any]:
         else:
             shown[spec.name] = value or ""
     return shown
-
-
-def get_processor(name: str) -> Callable[[WebhookDelivery, Webhook], AttemptResult]:
-    """The processor ``07320watcher_authmethod_process_<method>``: signs and sends a stored delivery."""
-    for prefix in PROCESSOR_PREFIXES:
-        if isinstance(name, str) and name.startswith(prefix):
-            method_name = name[len(prefix):]
-            break
-    else:
-        raise UnknownProcessor(f"Failed to find {name!r}")
-    _load()
-    if method_name not in _registry:
-        raise UnknownProcessor(f"Failed to find {name!r}")
-
-    def processor(delivery: WebhookDelivery, webhook: Webhook) -> AttemptResult:
-        """Sign and send the stored delivery now.
-
-        The pipeline passes plain records of both (:mod:`..snapshot`), which the session does not track: a
-        method that changes its webhook writes the change with a statement (the OAuth token cache does).
-        """
-        # deliver() looks the method up from the webhook; imported here because delivery imports this registry
-        from ..delivery import deliver
-
-        return deliver(delivery, webhook)
-
-    processor.__name__ = name
-    return processor
 
 
 def processor_name(method_name: str, immediate: bool = False) -> str:

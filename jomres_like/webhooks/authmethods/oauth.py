@@ -14,7 +14,7 @@ import base64
 import hashlib
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 
 from sqlalchemy import update
@@ -24,10 +24,11 @@ from ...extensions import db
 from ...logs import get_logger
 from ...models import Webhook
 from ...timeutil import utcnow
-from ..http import (
+from ..transport import (
     Answer,
     AnswerTooLarge,
     AttemptResult,
+    FailureKind,
     GuardedSession,
     TransportError,
     exchange,
@@ -48,7 +49,12 @@ ERROR_CODE_CHARS = 100
 
 
 class TokenError(Exception):
-    """No token could be obtained; the message is safe to show and log."""
+    """No token could be obtained; the message is safe to show and log, ``kind`` says why (AUTH by default,
+    the transport's kind when the request itself failed)."""
+
+    def __init__(self, message: str, kind: FailureKind = FailureKind.AUTH):
+        super().__init__(message)
+        self.kind = kind
 
 
 def _fingerprint(token_url: str, settings: dict) -> str:
@@ -86,7 +92,7 @@ class OAuthClientCredentials(AuthMethod):
                     token = fetch_token(webhook, settings)
                 except TokenError as exc:
                     elapsed = int((time.monotonic() - started) * 1000)
-                    return AttemptResult.failure(f"Token request failed: {exc}", elapsed)
+                    return AttemptResult.failure(f"Token request failed: {exc}", elapsed, kind=exc.kind)
             result = post(webhook.url, body, {**headers, "Authorization": f"Bearer {token}"},
                           secrets=[*cls.secret_values(settings), token], session=webhook_session(webhook.id))
             if result.status_code != 401 or round_number == 1:
@@ -119,23 +125,20 @@ def cached_token(webhook, settings: dict) -> str | None:
 
 def clear_token(webhook) -> None:
     """Forget the cached token."""
-    webhook.token_cache_encrypted = None
-    webhook.token_expires_at = None
-    _save_token(webhook)
+    _save_token(webhook.id, None, None)
 
 
-def _save_token(webhook) -> None:
+def _save_token(webhook_id: int, sealed: str | None, expires_at: datetime | None) -> None:
     """Write the webhook's token cache in the attempt's transaction (committed before its outcome is).
 
-    The webhook an attempt gets is a plain record (:mod:`..snapshot`) that the session does not track.
+    The webhook an attempt gets is a frozen row (:mod:`..rows`) that the session does not track; a webhook
+    loaded in the session (a test, a manager's page) gets the new values too.
     """
     db.session.execute(
         update(Webhook)
-        .where(Webhook.id == webhook.id)
-        .values(
-            token_cache_encrypted=webhook.token_cache_encrypted, token_expires_at=webhook.token_expires_at
-        )
-        .execution_options(synchronize_session=False)
+        .where(Webhook.id == webhook_id)
+        .values(token_cache_encrypted=sealed, token_expires_at=expires_at)
+        .execution_options(synchronize_session="evaluate")
     )
 
 
@@ -150,11 +153,9 @@ def fetch_token(webhook, settings: dict) -> str:
     except (TypeError, ValueError, OverflowError):
         lifetime = DEFAULT_LIFETIME
     lifetime = max(0, min(lifetime, 365 * 24 * 3600) - EXPIRY_MARGIN)
-    webhook.token_cache_encrypted = crypto.encrypt_json(
-        {"access_token": access_token, "fingerprint": _fingerprint(token_url, settings)}
-    )
-    webhook.token_expires_at = utcnow() + timedelta(seconds=lifetime)
-    _save_token(webhook)
+    fingerprint = _fingerprint(token_url, settings)
+    sealed = crypto.encrypt_json({"access_token": access_token, "fingerprint": fingerprint})
+    _save_token(webhook.id, sealed, utcnow() + timedelta(seconds=lifetime))
     log.info("Received an OAuth token from %s, valid for %s s", token_url, lifetime)
     return access_token
 
@@ -179,7 +180,7 @@ def request_token(token_url: str, settings: dict, session: GuardedSession) -> di
     except AnswerTooLarge:
         raise TokenError(f"the token endpoint's answer exceeds {MAX_TOKEN_ANSWER} bytes") from None
     except TransportError as exc:
-        raise TokenError(exc.reason) from None
+        raise TokenError(exc.reason, exc.kind) from None
     return parse_token_answer(answer, secrets=[client_secret, basic])
 
 

@@ -4,7 +4,7 @@
 buffer to the app context (``g``); a rollback drops it. At the end of a request (``after_request``, so
 redirects and error replies count) the entries are kept for when the response has been sent
 (:func:`hand_off`, on the response's close): they then go to this process's dispatcher threads
-(:mod:`..background.handoff`) or, when those are all busy, the dispatch of the events goes to the app by
+(:mod:`.handoff`) or, when those are all busy, the dispatch of the events goes to the app by
 a self-call that any worker takes (:func:`hand_over`). Handed over earlier, the dispatch competed with the
 end of the request for the interpreter, and the person who clicked waited about a millisecond longer.
 Everything is sent inside the request when an immediate webhook exists. Outside a request (CLI, sweeper)
@@ -18,12 +18,12 @@ from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event as sa_event
 from sqlalchemy import exists, select
 
-from ..background import trigger
-from ..background.handoff import idle, submit
+from ..deferred import selfcall
 from ..extensions import db
 from ..logs import get_logger
 from ..models import Webhook
-from .dispatch import BUFFER_KEY, run_entries
+from .dispatch import BUFFER_KEY, EventEntry, run_entries
+from .handoff import idle, submit
 
 OUTBOX_KEY = "jomres_webhook_outbox"
 
@@ -34,7 +34,7 @@ def on_event_raised(sender, event=None, **_kwargs) -> None:
     """Buffer a raised event on the current transaction."""
     if event is None or event.id is None:
         return
-    db.session().info.setdefault(BUFFER_KEY, []).append(("event", event.id))
+    db.session().info.setdefault(BUFFER_KEY, []).append(EventEntry.of(event.id))
     log.info("Webhook notification set %s", event.event)
 
 
@@ -75,9 +75,9 @@ def hand_over(entries: list[tuple]) -> list[tuple]:
     """
     events = [entry for entry in entries if entry[0] == "event"]
     local = [entry for entry in entries if entry[0] != "event"]
-    for start in range(0, len(events), trigger.MAX_DISPATCH_EVENTS):
-        chunk = events[start : start + trigger.MAX_DISPATCH_EVENTS]
-        if not trigger.fire_dispatch([entry[1] for entry in chunk]):
+    for start in range(0, len(events), selfcall.MAX_DISPATCH_EVENTS):
+        chunk = events[start : start + selfcall.MAX_DISPATCH_EVENTS]
+        if not selfcall.fire_dispatch([entry[1] for entry in chunk]):
             local.extend(chunk)
     return local
 
@@ -128,7 +128,8 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
             log.exception("Dispatch inside the request failed")
             return response
-        threads = int(app.config.get("JOMRES_DISPATCH_THREADS", 0 if app.testing else 2) or 0)
+        configured = app.config.get("JOMRES_DISPATCH_THREADS")
+        threads = int((0 if app.testing else 2) if configured is None else configured)
         if threads > 0:
             response.call_on_close(lambda: hand_off(app, entries, threads))
         else:
@@ -140,9 +141,3 @@ def init_app(app: Flask) -> None:
         entries = take_outbox()
         if entries:  # after_request did not run (an unhandled error): start them now
             start_outbox(app, entries)
-
-    @app.before_request
-    def _start_sweeper():
-        from ..background.sweeper import ensure_started
-
-        ensure_started(app)

@@ -1,56 +1,27 @@
-"""The retry schedule (SPEC section 7, step 4): delays with jitter, ``Retry-After`` within bounds."""
+"""Recording one attempt (its stage in :mod:`.attempt`): the rows, then the task rescheduled or finished."""
 
 from __future__ import annotations
 
-import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
-
-from ..config import DEFAULT_RETRY_SCHEDULE
+from ..deferred import store
 from ..extensions import db
 from ..logs import get_logger
-from ..models import Webhook, WebhookDelivery
 from ..timeutil import iso_utc, utcnow
 from . import health, outcomes
-
-JITTER = 0.2
-MAX_RETRY_AFTER = 24 * 3600.0
+from .rows import DeliveryRow, WebhookRow
+from .schedule import next_delay
+from .transport import AttemptResult
 
 log = get_logger("DeferredTasks")
 
 
-def schedule() -> tuple[float, ...]:
-    """The configured delays before each attempt (``JOMRES_RETRY_SCHEDULE``); the first is usually 0."""
-    configured = current_app.config.get("JOMRES_RETRY_SCHEDULE") or DEFAULT_RETRY_SCHEDULE
-    return tuple(max(0.0, float(delay)) for delay in configured) or (0.0,)
-
-
-def max_attempts() -> int:
-    """How many attempts a delivery gets before it is exhausted."""
-    return len(schedule())
-
-
-def next_delay(attempts_made: int, retry_after: float | None = None) -> float | None:
-    """Seconds to wait before the next attempt after ``attempts_made`` attempts, or ``None`` when exhausted.
-
-    The scheduled delay gets +/-20 % jitter; a receiver's ``Retry-After`` can lengthen it, up to a day.
-    """
-    delays = schedule()
-    if attempts_made >= len(delays):
-        return None
-    delay = delays[attempts_made] * random.uniform(1 - JITTER, 1 + JITTER)
-    if retry_after is not None and retry_after > 0:
-        delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
-    return delay
-
-
 def record_outcome(
     task: dict,
-    delivery: WebhookDelivery,
-    webhook: Webhook,
-    result: Any,
+    delivery: DeliveryRow,
+    webhook: WebhookRow,
+    result: AttemptResult,
     started: datetime,
     dev: bool,
     rerun: bool = False,
@@ -65,8 +36,6 @@ def record_outcome(
     read after the commit. Raises :class:`.outcomes.OutcomeNotRecorded` when a success could not be written:
     the task file is then kept, and the sweeper sends it again.
     """
-    from ..background import store
-
     now = utcnow()
     delivery_id, message_id = delivery.id, delivery.message_id  # the commits below expire the objects
     number = (delivery.attempts or 0) + 1
@@ -92,7 +61,7 @@ def record_outcome(
         )
         # this thread's own changes first (an auth method's cached token): no transaction of its own is left
         # open, and no lock held, while it waits for the group. Mostly there are none (the delivery and the
-        # webhook were read outside the session, :mod:`.snapshot`): nothing to end then.
+        # webhook were read outside the session, :mod:`.rows`): nothing to end then.
         if session().in_transaction():
             session.commit()
         outcomes.record(outcome)  # with the successes of other threads, in one transaction
@@ -139,7 +108,13 @@ def record_outcome(
 
 
 def _delivery_row(
-    delivery_id: int, number: int, result: Any, error: str, state: str, next_attempt_at, now: datetime
+    delivery_id: int,
+    number: int,
+    result: AttemptResult,
+    error: str,
+    state: str,
+    next_attempt_at: datetime | None,
+    now: datetime,
 ) -> dict:
     """The parameters of :data:`.outcomes.UPDATE_DELIVERY` after attempt ``number``."""
     return {

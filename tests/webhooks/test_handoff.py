@@ -8,11 +8,12 @@ import time
 import pytest
 from sqlalchemy import select
 
-from jomres_like.background import handoff, trigger
+from jomres_like.deferred import selfcall as trigger
 from jomres_like.extensions import db
 from jomres_like.models import WebhookDelivery, WebhookEvent
 from jomres_like.services.events import raise_event
-from jomres_like.webhooks import dispatch, receivers
+from jomres_like.webhooks import dispatch, handoff
+from jomres_like.webhooks import outbox as receivers
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from live import free_port
 from raw_support import self_signed
 from werkzeug import Response
 
-from jomres_like.webhooks import http
+from jomres_like.webhooks import transport as http
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The task file's format: its bytes turned into a checked task (:func:`parse_task`), or :class:`BadTaskFile`.
 
 A task file is one JSON object (never pickle) written by the dispatch (``webhooks/dispatch._task``) and
-rewritten by the attempts (``webhooks/retry``). Every reader of task files (the sweeper, the self-call,
+rewritten by the attempts (``webhooks/schedule``). Every reader of task files (the sweeper, the self-call,
 ``flask deferred-tasks``, the runner's claim) goes through :func:`parse_task`, so that whatever a file holds
 (a truncated write, a hand edit, 30,000 nested brackets, a number of 5,000 digits) ends as one named error,
 and a task that passed holds, in every field, what its readers expect.

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from jomres_like.background import store, taskfile
+from jomres_like.deferred import store
+from jomres_like.deferred import tasks as taskfile
 from jomres_like.extensions import db
 from jomres_like.models import WebhookDelivery
 from jomres_like.services.events import raise_event
@@ -50,7 +51,7 @@ def _raise(app, prop, tasks_dir, guest_uid: int) -> str:
 
 def _url(app, task_id: str) -> str:
     with app.app_context():
-        from jomres_like.background.trigger import signature
+        from jomres_like.deferred.selfcall import signature
 
         return f"/background_process?payload_source={task_id}&sig={signature(task_id)}"
 

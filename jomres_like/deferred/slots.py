@@ -25,10 +25,6 @@ from flask import current_app
 
 from . import marks
 
-DEFAULT_PER_WEBHOOK = 2
-DEFAULT_SLOW_TOTAL = 3
-DEFAULT_QUEUE = 500
-
 GRANTED, QUEUED, BUSY = "granted", "queued", "busy"
 
 _lock = threading.Lock()
@@ -48,9 +44,9 @@ class Slot:
     held: bool = True
 
 
-def _setting(name: str, default: int) -> int:
-    value = current_app.config.get(name)
-    return default if value is None else max(0, int(value))
+def _setting(name: str) -> int:
+    """A bound from the configuration (its default is in ``config.DEFAULTS``)."""
+    return max(0, int(current_app.config[name]))
 
 
 def _stuck(webhook_id: int) -> bool:
@@ -66,9 +62,9 @@ def acquire(webhook_id: int, task_id: str | None = None) -> tuple[str, Slot | No
     healthy and its queue has room; without it, or otherwise, a full webhook answers BUSY.
     """
     slow = marks.is_marked("slow", webhook_id)
-    per_webhook = _setting("JOMRES_INFLIGHT_PER_WEBHOOK", DEFAULT_PER_WEBHOOK)
-    slow_total = _setting("JOMRES_INFLIGHT_TOTAL", DEFAULT_SLOW_TOTAL)
-    queue_limit = _setting("JOMRES_INFLIGHT_QUEUE", DEFAULT_QUEUE)
+    per_webhook = _setting("JOMRES_INFLIGHT_PER_WEBHOOK")
+    slow_total = _setting("JOMRES_INFLIGHT_TOTAL")
+    queue_limit = _setting("JOMRES_INFLIGHT_QUEUE")
     now_stuck = False
     with _lock:
         running = _in_flight.get(webhook_id, 0)

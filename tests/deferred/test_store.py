@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from jomres_like.background import store
+from jomres_like.deferred import store
 
 
 def _task(task_id: str) -> dict:
@@ -72,7 +72,9 @@ class _Syncs:
         return [kind for kind, _fd in self.calls]
 
 
+@pytest.mark.mechanism
 def test_an_events_task_files_are_made_durable_by_one_syncfs(app, tasks_dir, monkeypatch):
+    """Mechanism (syncfs: one flush of the disk for an event's task files)."""
     syncs = _Syncs(monkeypatch)
     with app.app_context():
         tasks = [_task(store.new_task_id()) for _ in range(3)]
@@ -83,8 +85,10 @@ def test_an_events_task_files_are_made_durable_by_one_syncfs(app, tasks_dir, mon
         assert all(store.read_task(task["task_id"])[0] == task for task in tasks)
 
 
+@pytest.mark.mechanism
 @pytest.mark.parametrize("mode, available", [("file", True), ("filesystem", False)])
 def test_each_task_file_is_fsynced_when_asked_or_without_syncfs(app, tasks_dir, monkeypatch, mode, available):
+    """Mechanism (syncfs: the per-file fallback (JOMRES_TASK_SYNC=file, or no syncfs))."""
     app.config["JOMRES_TASK_SYNC"] = mode
     syncs = _Syncs(monkeypatch, syncfs_available=available)
     with app.app_context():
@@ -93,7 +97,9 @@ def test_each_task_file_is_fsynced_when_asked_or_without_syncfs(app, tasks_dir, 
     assert len({fd for _kind, fd in syncs.calls}) == 3
 
 
+@pytest.mark.mechanism
 def test_a_failed_syncfs_falls_back_to_an_fsync_of_each_file(app, tasks_dir, monkeypatch):
+    """Mechanism (syncfs: a failed syncfs still makes each file durable)."""
     syncs = _Syncs(monkeypatch)
     monkeypatch.setattr(store, "_syncfs", lambda fd: syncs.calls.append(("syncfs", fd)) or -1)
     with app.app_context():
@@ -103,8 +109,11 @@ def test_a_failed_syncfs_falls_back_to_an_fsync_of_each_file(app, tasks_dir, mon
         assert [store.read_task(task["task_id"])[0] for task in tasks] == tasks
 
 
+@pytest.mark.mechanism
 def test_the_systems_own_syncfs_is_used_here(app, tasks_dir):
-    """On Linux the C library has syncfs; a real batch goes through it and the files are whole."""
+    """Mechanism (syncfs: the C library's syncfs is found on this system).
+
+    On Linux the C library has syncfs; a real batch goes through it and the files are whole."""
     if not sys.platform.startswith("linux"):
         pytest.skip("syncfs(2) is Linux's")
     assert store._syncfs is not None
@@ -239,7 +248,7 @@ def test_a_failed_task_is_claimed_in_its_folder(app, tasks_dir):
 
 
 def test_marks_live_apart_from_the_task_files_and_old_ones_are_tidied(app, tasks_dir):
-    from jomres_like.background import marks
+    from jomres_like.deferred import marks
 
     with app.app_context():
         marks.mark_slow(7)

@@ -47,7 +47,7 @@ def raise_one(app, setup, tasks_dir):
 
 def _url(app, task_id: str) -> str:
     with app.app_context():
-        from jomres_like.background.trigger import signature
+        from jomres_like.deferred.selfcall import signature
 
         return f"/background_process?payload_source={task_id}&sig={signature(task_id)}"
 
@@ -115,8 +115,8 @@ def test_forged_signature_runs_nothing(app, client, setup, make_webhook, httpser
     real = _url(app, task_id).rsplit("=", 1)[1]
     tampered = real[:-1] + ("1" if real[-1] == "0" else "0")
     with app.app_context():
-        from jomres_like.background.store import new_task_id
-        from jomres_like.background.trigger import signature
+        from jomres_like.deferred.selfcall import signature
+        from jomres_like.deferred.store import new_task_id
 
         other_tasks_sig = signature(new_task_id())
     for sig in ("", "0" * 64, tampered, real.upper(), other_tasks_sig, "x" * 500):
@@ -128,7 +128,7 @@ def test_forged_signature_runs_nothing(app, client, setup, make_webhook, httpser
 
 def test_unknown_and_malformed_tasks_get_4xx_and_files_stay(app, client, tasks_dir, httpserver):
     with app.app_context():
-        from jomres_like.background.store import new_task_id
+        from jomres_like.deferred.store import new_task_id
 
         missing, broken = new_task_id(), new_task_id()
     (tasks_dir / broken).write_text("{not json")
@@ -264,7 +264,7 @@ def test_a_claimed_task_does_not_run_twice_at_once(app, client, setup, make_webh
     make_webhook(setup[0], url=httpserver.url_for("/hook"))
     [task_id] = raise_one()
     with app.app_context():
-        from jomres_like.background import store
+        from jomres_like.deferred import store
 
         with store.claim(task_id):
             response = client.get(_url(app, task_id))
@@ -273,7 +273,7 @@ def test_a_claimed_task_does_not_run_twice_at_once(app, client, setup, make_webh
 
 
 def test_deliveries_in_flight_are_bounded(app, client, setup, make_webhook, raise_one):
-    from jomres_like.background.runner import delivery_slot
+    from jomres_like.deferred.runner import delivery_slot
 
     hook = make_webhook(setup[0])
     [task_id] = raise_one()
@@ -286,8 +286,8 @@ def test_deliveries_in_flight_are_bounded(app, client, setup, make_webhook, rais
 
 
 def test_a_task_behind_a_full_webhook_is_queued_not_run(app, client, setup, make_webhook, raise_one):
-    from jomres_like.background import slots
-    from jomres_like.background.runner import delivery_slot
+    from jomres_like.deferred import slots
+    from jomres_like.deferred.runner import delivery_slot
 
     hook = make_webhook(setup[0])
     [task_id] = raise_one()
@@ -346,40 +346,38 @@ def test_no_secret_reaches_the_logs(app, client, setup, make_webhook, httpserver
     assert "s3cr3t-pass-word" not in logs and hook.plain_secret not in logs
 
 
+@pytest.mark.mechanism
 def test_an_attempt_reads_its_delivery_and_webhook_in_one_statement_outside_its_session(
     app, client, setup, make_webhook, httpserver, raise_one, monkeypatch
 ):
-    """One SELECT of the delivery with its webhook, on a connection of its own: the attempt's session has no
+    """Mechanism (plain rows: one SELECT per attempt, no session transaction around the send).
+
+    One SELECT of the delivery with its webhook, on a connection of its own: the attempt's session has no
     transaction while the receiver is called, nor when the outcome joins the group write."""
     from sqlalchemy import event as sa_event
 
-    from jomres_like.webhooks import authmethods, outcomes
+    from jomres_like.webhooks import attempt, outcomes
 
     make_webhook(setup[0], url=httpserver.url_for("/hook"))
     httpserver.expect_request("/hook").respond_with_data("ok")
     [task_id] = raise_one()
     reads, open_transaction = [], {}
-    real_record, real_get_processor = outcomes.record, authmethods.get_processor
+    real_record, real_send = outcomes.record, attempt.send
 
     def record(outcome):
         open_transaction["outcome"] = db.session().in_transaction()
         real_record(outcome)
 
-    def get_processor(name):
-        processor = real_get_processor(name)
-
-        def observed(delivery, webhook):
-            open_transaction["send"] = db.session().in_transaction()
-            return processor(delivery, webhook)
-
-        return observed
+    def send(method, delivery, webhook):
+        open_transaction["send"] = db.session().in_transaction()
+        return real_send(method, delivery, webhook)
 
     def count(_conn, _cursor, statement, _parameters, _context, _executemany):
         if statement.lstrip().upper().startswith("SELECT") and "webhook_deliveries" in statement:
             reads.append(statement)
 
     monkeypatch.setattr(outcomes, "record", record)
-    monkeypatch.setattr(authmethods, "get_processor", get_processor)
+    monkeypatch.setattr(attempt, "send", send)
     with app.app_context():
         sa_event.listen(db.engine, "before_cursor_execute", count)
         try:

@@ -1,4 +1,4 @@
-"""The self-call's GET, answered in front of Flask's request handling (jomres_like/background/selfcall.py)."""
+"""The self-call's GET, answered in front of Flask's request handling (jomres_like/deferred/endpoint.py)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def task(app, make_user, make_property, make_webhook, httpserver, tasks_dir):
         raise_event("guest_saved", property_uid=prop.id, guest_uid=7)
         db.session.commit()
         [task_id] = [p.name for p in tasks_dir.iterdir() if p.is_file()]
-        from jomres_like.background.trigger import signature
+        from jomres_like.deferred.selfcall import signature
 
         return task_id, f"/background_process?payload_source={task_id}&sig={signature(task_id)}", prop
 
@@ -90,7 +90,7 @@ def test_other_methods_still_reach_flask(client, task, tasks_dir, httpserver):
 def test_an_unexpected_error_is_a_logged_500_and_the_task_is_kept(
     app, client, task, tasks_dir, httpserver, monkeypatch
 ):
-    from jomres_like.background import views
+    from jomres_like.deferred import endpoint as views
 
     def broken(_args):
         raise RuntimeError("boom in the handler")
@@ -108,7 +108,7 @@ def test_an_unexpected_error_is_a_logged_500_and_the_task_is_kept(
 
 def test_events_raised_while_it_runs_are_dispatched(app, client, task, tasks_dir, self_calls, monkeypatch):
     """SPEC 7, step 7: an event committed inside /background_process gets its deliveries and task files."""
-    from jomres_like.background import views
+    from jomres_like.deferred import endpoint as views
 
     _task_id, url, prop = task
 

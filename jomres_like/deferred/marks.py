@@ -3,17 +3,16 @@
 A mark is an empty file in the task folder's ``marks/`` (``.slow-<id>``, ``.down-<id>``), so that every
 gunicorn worker and the sweeper see it without a query, and reading the marks never lists the task files. A
 delivery slower than :data:`SLOW_AFTER` marks its webhook slow; a timeout marks it down (and slow); a quick
-success clears both. Slow webhooks share a few delivery slots per process so that they never take the slots of
-healthy ones; new tasks of a down webhook are not started at once, the sweeper probes it a few tasks per pass.
-A ``.draining-<id>`` file, touched when a task of the webhook is queued and by a thread running its queue,
-tells the sweeper to leave those tasks alone.
+success clears both (the webhook package decides, :func:`set_marks`). Slow webhooks share a few delivery
+slots per process so that they never take the slots of healthy ones; new tasks of a down webhook are not
+started at once, the sweeper probes it a few tasks per pass. A ``.draining-<id>`` file, touched when a task
+of the webhook is queued and by a thread running its queue, tells the sweeper to leave those tasks alone.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Any
 
 from . import store
 
@@ -73,20 +72,10 @@ def mark_slow(webhook_id: int) -> None:
     _set("slow", webhook_id, True)
 
 
-def note_result(webhook_id: int, result: Any) -> None:
-    """Update the webhook's marks from one attempt's result (timeout: down; slow: slow; quick 2xx: clear)."""
-    duration = float(getattr(result, "duration_ms", 0) or 0) / 1000.0
-    error = str(getattr(result, "error", "") or "")
-    timed_out = not result.ok and "timed out" in error.lower()
-    if timed_out:
-        _set("slow", webhook_id, True)
-        _set("down", webhook_id, True)
-    elif duration > SLOW_AFTER:
-        _set("slow", webhook_id, True)
-        _set("down", webhook_id, False)
-    elif result.ok:
-        for kind in _KINDS:
-            _set(kind, webhook_id, False)
+def set_marks(webhook_id: int, *, slow: bool, down: bool) -> None:
+    """Set or clear the webhook's ``slow`` and ``down`` marks."""
+    _set("slow", webhook_id, slow)
+    _set("down", webhook_id, down)
 
 
 def clear(webhook_id: int) -> None:

@@ -6,7 +6,7 @@ process) picks the task up. The URL carries an HMAC-SHA256 of the task id under 
 
 The same call, with ``dispatch=<event ids>`` instead of a task id, hands the dispatch of committed events
 (resolving webhooks, writing task files, firing their self-calls) to whichever worker takes the connection:
-the worker that served the page does not have to do it as well (see :mod:`..webhooks.receivers`).
+the worker that served the page does not have to do it as well (see :mod:`..webhooks.outbox`).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ and on the wire alike. :func:`send` and :func:`post` turn an exchange into an :c
 
 from __future__ import annotations
 
+import enum
 import http.client
 import ssl
 import time
@@ -31,12 +32,12 @@ from urllib3.exceptions import (
 )
 from urllib3.exceptions import SSLError as Urllib3SSLError
 
-from .. import PRODUCT, __version__
 from ..logs import get_logger, scrub
+from ..version import PRODUCT, __version__
 from .guarded import BlockedConnection, GuardedSession, deadline, time_left, webhook_session
 
-__all__ = ["AnswerTooLarge", "AttemptResult", "GuardedSession", "TransportError", "exchange", "post", "send",
-           "webhook_session"]
+__all__ = ["AnswerTooLarge", "AttemptResult", "FailureKind", "GuardedSession", "TransportError", "exchange",
+           "post", "send", "webhook_session"]
 
 log = get_logger("Webhooks")
 
@@ -50,6 +51,22 @@ READ_CHUNK = 16 * 1024
 BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
 
 
+class FailureKind(enum.Enum):
+    """Why an attempt failed; retries and the slow/down marks decide from it, never from the wording."""
+
+    TIMEOUT = "timeout"  # no connection, or no whole answer, within the timeouts
+    CONNECT = "connect"  # refused, reset, or no connection for another reason
+    DNS = "dns"  # the host name does not resolve
+    REFUSED_BY_POLICY = "refused_by_policy"  # the SSRF policy refused every address
+    TLS = "tls"  # certificate or handshake
+    INVALID_URL = "invalid_url"
+    HTTP_STATUS = "http_status"  # an answer that is not 2xx (a redirect included)
+    TOO_LARGE = "too_large"  # an answer over its limit, where the limit is an error
+    INVALID_RESPONSE = "invalid_response"  # closed without an answer, undecodable, not what was asked for
+    AUTH = "auth"  # no credentials could be obtained (the OAuth token request)
+    INTERNAL = "internal"  # our side: secrets that cannot be decrypted, a payload or a method that fails
+
+
 @dataclass
 class AttemptResult:
     """What one HTTP attempt gave: success, status, duration, an excerpt of the answer, why it failed."""
@@ -61,24 +78,36 @@ class AttemptResult:
     error: str = ""
     retry_after: float | None = None
     gone: bool = False
+    #: ``None`` for a success
+    kind: FailureKind | None = None
 
     @classmethod
-    def failure(cls, error: str, duration_ms: int = 0, status_code: int | None = None) -> AttemptResult:
-        """A failed attempt with ``error`` as the reason."""
-        return cls(ok=False, status_code=status_code, duration_ms=duration_ms, error=error[:ERROR_CHARS])
+    def failure(cls, error: str, duration_ms: int = 0, status_code: int | None = None,
+                kind: FailureKind = FailureKind.INTERNAL) -> AttemptResult:
+        """A failed attempt of ``kind`` with ``error`` as the reason."""
+        return cls(ok=False, status_code=status_code, duration_ms=duration_ms, error=error[:ERROR_CHARS],
+                   kind=kind)
 
 
 class TransportError(Exception):
     """A request that got no usable answer; ``reason`` is short, secret-free and safe to record."""
 
-    def __init__(self, reason: str, timed_out: bool = False):
+    def __init__(self, reason: str, kind: FailureKind = FailureKind.INTERNAL):
         super().__init__(reason)
         self.reason = reason
-        self.timed_out = timed_out
+        self.kind = kind
+
+    @property
+    def timed_out(self) -> bool:
+        """Whether the request ran out of time."""
+        return self.kind is FailureKind.TIMEOUT
 
 
 class AnswerTooLarge(TransportError):
     """The answer is longer than the exchange's limit (decompressed, or on the wire)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason, FailureKind.TOO_LARGE)
 
 
 @dataclass(frozen=True)
@@ -202,27 +231,30 @@ def _describe(exc: BaseException, connect_timeout: float, total_timeout: float) 
 
     for cause in causes:
         if isinstance(cause, BlockedConnection):
-            return TransportError(cause.why)
+            return TransportError(cause.why, FailureKind.REFUSED_BY_POLICY)
     if any(isinstance(c, ConnectTimeoutError) and not isinstance(c, NewConnectionError) for c in causes):
-        return TransportError(f"Connection timed out after {connect_timeout:g} s", timed_out=True)
+        return TransportError(f"Connection timed out after {connect_timeout:g} s", FailureKind.TIMEOUT)
     if any_of(ReadTimeoutError, TimeoutError):
-        return TransportError(f"Timed out after {total_timeout:g} s waiting for the answer", timed_out=True)
+        reason = f"Timed out after {total_timeout:g} s waiting for the answer"
+        return TransportError(reason, FailureKind.TIMEOUT)
     if any_of(Urllib3SSLError, ssl.SSLError, ssl.CertificateError):
-        return TransportError("TLS error: the certificate could not be verified or the handshake failed")
+        reason = "TLS error: the certificate could not be verified or the handshake failed"
+        return TransportError(reason, FailureKind.TLS)
     if any_of(NameResolutionError):
-        return TransportError("The host name does not resolve")
+        return TransportError("The host name does not resolve", FailureKind.DNS)
     if any_of(ConnectionRefusedError):
-        return TransportError("Connection refused")
+        return TransportError("Connection refused", FailureKind.CONNECT)
     if any_of(http.client.RemoteDisconnected, http.client.IncompleteRead, ConnectionResetError,
               BrokenPipeError, ProtocolError):
-        return TransportError("The receiver closed the connection without an answer")
+        reason = "The receiver closed the connection without an answer"
+        return TransportError(reason, FailureKind.INVALID_RESPONSE)
     if any_of(NewConnectionError):
-        return TransportError("Connection failed")
+        return TransportError("Connection failed", FailureKind.CONNECT)
     if any_of(DecodeError):
-        return TransportError("The answer could not be decompressed")
+        return TransportError("The answer could not be decompressed", FailureKind.INVALID_RESPONSE)
     if any_of(LocationValueError, ValueError):
-        return TransportError("The URL is not valid")
-    return TransportError(f"Request failed ({type(exc).__name__})")
+        return TransportError("The URL is not valid", FailureKind.INVALID_URL)
+    return TransportError(f"Request failed ({type(exc).__name__})", FailureKind.INTERNAL)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -270,7 +302,7 @@ def send(method: str, url: str, *, body: bytes | None = None, headers: Mapping[s
     except TransportError as exc:
         duration = int((time.monotonic() - started) * 1000)
         log.warning("Failed to deliver to %s after %s ms: %s", url, duration, exc.reason)
-        return AttemptResult.failure(exc.reason, duration)
+        return AttemptResult.failure(exc.reason, duration, kind=exc.kind)
     duration = int((time.monotonic() - started) * 1000)
     status = answer.status
     excerpt = printable(redact(answer.text(), secrets))[:EXCERPT_CHARS]
@@ -281,6 +313,8 @@ def send(method: str, url: str, *, body: bytes | None = None, headers: Mapping[s
         result.error = "Redirect not followed (webhooks must answer 2xx)"
     elif not result.ok:
         result.error = printable(f"HTTP {status} {answer.reason}".strip())[:ERROR_CHARS]
+    if not result.ok:
+        result.kind = FailureKind.HTTP_STATUS
     if log_traffic:
         log.info("Received back from %s %s in %s ms", url, status, duration)
         if not result.ok:

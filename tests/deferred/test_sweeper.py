@@ -44,7 +44,7 @@ def _age_files(folder, seconds: float) -> None:
 
 def test_sweep_dispatches_events_that_never_got_their_files(app, hooked, runner, httpserver):
     with app.app_context():
-        from jomres_like.webhooks import receivers
+        from jomres_like.webhooks import outbox as receivers
 
         event = raise_event("guest_saved", property_uid=hooked.id, guest_uid=3)
         db.session.info.pop(receivers.BUFFER_KEY)  # as if the process died right after the commit
@@ -63,7 +63,7 @@ def test_sweep_dispatches_events_that_never_got_their_files(app, hooked, runner,
 
 def test_recent_undispatched_events_are_left_to_their_request(app, hooked, runner, httpserver):
     with app.app_context():
-        from jomres_like.webhooks import receivers
+        from jomres_like.webhooks import outbox as receivers
 
         raise_event("guest_saved", property_uid=hooked.id, guest_uid=3)
         db.session.info.pop(receivers.BUFFER_KEY)
@@ -98,7 +98,7 @@ def test_sweep_leaves_retries_that_are_not_due(app, hooked, runner, httpserver, 
 def test_a_task_file_rewritten_since_the_last_pass_is_read_again(app, hooked, runner, httpserver, tasks_dir):
     """Passes keep the tasks they parsed; a new file under the same name, same mtime or not, is read."""
     with app.app_context():
-        from jomres_like.background import store
+        from jomres_like.deferred import store
 
         raise_event("guest_saved", property_uid=hooked.id, guest_uid=3)
         db.session.commit()
@@ -120,7 +120,7 @@ def test_a_task_file_rewritten_since_the_last_pass_is_read_again(app, hooked, ru
 
 def test_orphaned_files_are_removed_after_a_grace_period(app, hooked, runner, tasks_dir):
     with app.app_context():
-        from jomres_like.background import store
+        from jomres_like.deferred import store
 
         orphan = store.new_task_id()
         store.write_task(
@@ -193,7 +193,7 @@ def test_list_run_and_purge(app, hooked, runner, httpserver, tasks_dir):
 
 def test_the_node_sweeps_at_most_once_an_interval_whichever_worker_wakes(app, monkeypatch, tasks_dir):
     """Each worker's sweeper thread wakes on its own timer; the node still makes one pass per interval."""
-    from jomres_like.background import sweeper
+    from jomres_like.deferred import sweeper
 
     passes = []
     monkeypatch.setattr(sweeper, "sweep_once", lambda: passes.append(time.time()))
@@ -213,7 +213,7 @@ def test_the_node_sweeps_at_most_once_an_interval_whichever_worker_wakes(app, mo
 
 
 def test_a_cron_pass_counts_as_the_nodes_pass_of_the_interval(app, runner, monkeypatch, tasks_dir):
-    from jomres_like.background import sweeper
+    from jomres_like.deferred import sweeper
 
     lock = tasks_dir / ".sweep.lock"
     assert "Dispatched 0 event(s)" in runner.invoke(args=["deferred-tasks", "sweep"]).output

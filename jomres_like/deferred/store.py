@@ -4,7 +4,7 @@ Every file is written atomically (temporary name, fsync, rename; an event's seve
 together, :func:`sync_files`) and named by a task id of exactly 50 ASCII letters, so that an id that passed
 :func:`valid_task_id` can never escape the folder. A task is claimed with an exclusive ``flock`` on its
 file (:func:`claim`), which a process that dies lets go of at once. A pending file whose content is no
-task (:mod:`.taskfile`) is set aside in ``bad/`` (:func:`set_aside`).
+task (:mod:`.tasks`) is set aside in ``bad/`` (:func:`set_aside`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from typing import Any
 from flask import current_app
 
 from ..files import private_folder
-from .taskfile import MAX_TASK_BYTES, TaskError, parse_task
-from .taskfile import BadTaskFile as BadTaskFile  # the task store's errors are all named here
+from .tasks import MAX_TASK_BYTES, TaskError, parse_task
+from .tasks import BadTaskFile as BadTaskFile  # the task store's errors are all named here
 
 TASK_ID_LENGTH = 50
 _TASK_ID = re.compile(rf"[A-Za-z]{{{TASK_ID_LENGTH}}}")
@@ -151,11 +151,10 @@ def sync_files(fds: list[int]) -> None:
 
     One file is synced with ``fsync``. Several, with ``JOMRES_TASK_SYNC`` at ``filesystem`` (the default),
     with one ``syncfs`` of their file system where the system has it: one flush of the disk for an event's
-    tasks instead of one per task file, which made the pipeline benchmark's deliveries 5-8 % cheaper in CPU
-    (BENCHMARKS.md, "Pipeline", ninth round). It also writes out whatever else on that file system is
-    waiting to be written: where the task folder shares a disk with heavy writers, ``JOMRES_TASK_SYNC=file``
-    syncs each file instead. A failed ``syncfs`` falls back to an ``fsync`` of each file, which then says
-    whether these files are safe.
+    tasks instead of one per task file (gain: see BENCHMARKS.md). It also writes out whatever else on that
+    file system is waiting to be written: where the task folder shares a disk with heavy writers,
+    ``JOMRES_TASK_SYNC=file`` syncs each file instead. A failed ``syncfs`` falls back to an ``fsync`` of each
+    file, which then says whether these files are safe.
     """
     batch = len(fds) > 1 and current_app.config.get("JOMRES_TASK_SYNC", "filesystem") == "filesystem"
     if batch and _syncfs is not None and _syncfs(fds[0]) == 0:
@@ -189,7 +188,7 @@ def _open_task(task_id: str) -> tuple[int, bool]:
 
 
 def _load(fd: int, task_id: str) -> dict[str, Any]:
-    """The task in the file open on ``fd``, checked (:func:`.taskfile.parse_task`); else :class:`TaskError`.
+    """The task in the file open on ``fd``, checked (:func:`.tasks.parse_task`); else :class:`TaskError`.
 
     :class:`BadTaskFile` when the content is no task, a plain :class:`TaskError` when it cannot be read.
     """
